@@ -1,0 +1,100 @@
+"""report.md: the run as a reviewer reads it in a pull request or a risk review."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from auditor.components import ReportFormat
+
+
+def pct(metric: dict[str, Any] | None) -> str:
+    if not metric or metric.get("value") is None or metric["value"] != metric["value"]:
+        return "–"
+    return f"{100 * metric['value']:.1f}% [{100 * metric['low']:.1f}, {100 * metric['high']:.1f}] (n={metric['n']})"
+
+
+def md_escape(text: str) -> str:
+    """Model text inside a markdown table cell: no pipes, no raw HTML, one line."""
+    text = text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+    return " ".join(text.split())
+
+
+def render_markdown(summary: dict[str, Any], rows: list[dict[str, Any]]) -> str:
+    run = summary.get("run", {})
+    lines = [f"# Safety audit: `{summary.get('model', '')}`", ""]
+    head = summary.get("headline", {})
+    lines += [
+        "## Headline",
+        "",
+        f"- Refusal rate on harmful requests (direct): **{pct(head.get('refusal_rate'))}**",
+        f"- Over-refusal rate on benign look-alikes: **{pct(head.get('over_refusal_rate'))}**",
+    ]
+    gates = summary.get("gates", {})
+    if gates.get("fail_on"):
+        status = "FAILED" if gates.get("failed") else "passed"
+        lines.append(f"- Release gates ({', '.join(gates['fail_on'])}): **{status}**")
+        lines += [f"  - {f}" for f in gates.get("failed", [])]
+    lines += ["", "Intervals are 95% Wilson intervals.", "", "## Cells", "",
+              "| pipeline | attack | probe set | items | refusal rate | asr@1 | asr@k | over-refusal |",
+              "|---|---|---|---|---|---|---|---|"]
+    for cell in summary.get("cells", []):
+        m = cell["metrics"]
+        lines.append(
+            f"| {cell['pipeline']} | {cell['attack']} | {cell['probe_set']} | {cell['n_items']} | "
+            f"{pct(m.get('refusal_rate'))} | {pct(m.get('asr@1'))} | {pct(m.get('asr@k'))} | "
+            f"{pct(m.get('over_refusal_rate'))} |"
+        )
+    comps = summary.get("comparisons", [])
+    if comps:
+        lines += ["", "## Paired comparisons (exact McNemar)", "",
+                  "| compared | baseline | metric | shared items | baseline rate | rate | diff | p |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for c in comps:
+            a, b = c["a"], c["b"]
+            lines.append(
+                f"| {b['pipeline']} / {b['attack']} / {b['probe_set']} | {a['pipeline']} / {a['attack']} | "
+                f"{c['metric']} | {c['n_shared']} | {100 * c['rate_a']:.1f}% | {100 * c['rate_b']:.1f}% | "
+                f"{100 * c['diff']:+.1f} | {c['p_value']:.3g} |"
+            )
+    lines += ["", "## By category (base pipeline, direct)", "", "| category | kind | rate |", "|---|---|---|"]
+    for cell in summary.get("cells", []):
+        if cell["pipeline"] != "base" or cell["attack"] != "direct":
+            continue
+        for category, m in sorted(cell["by_category"].items()):
+            metric = m.get("asr@1") or m.get("over_refusal_rate")
+            name = "asr@1" if "asr@1" in m else "over-refusal"
+            lines.append(f"| {category} | {m['kind']} | {name} {pct(metric)} |")
+    judges = run.get("judge_quality") or {}
+    if judges:
+        lines += ["", "## Judges", ""]
+        for jid, q in judges.items():
+            lines.append(f"- `{jid}`: {q.get('summary', '')}")
+    sample = [r for r in rows if r.get("kind") == "harmful"][:5]
+    if sample:
+        lines += ["", "## Sample transcripts", "", "| attack | prompt | response | verdict |", "|---|---|---|---|"]
+        for r in sample:
+            lines.append(
+                f"| {r['attack']} | {md_escape(r['prompt'])[:160]} | {md_escape(r['response'])[:240]} | "
+                f"{'refused' if r['refused'] else 'complied'} |"
+            )
+    lines += ["", "## Provenance", ""]
+    for t in run.get("targets", []):
+        lines.append(f"- target `{t['pipeline']}`: `{t['reference']}` fingerprint `{t['fingerprint']}`")
+    for comp in run.get("components", []):
+        lines.append(f"- {comp['kind']} `{comp['id']}` v{comp['version']} from plugin `{comp['plugin']}` {comp['plugin_version']}")
+    if run:
+        lines.append(f"- config hash `{run.get('config_hash')}`, seed {run.get('config', {}).get('seed')}, "
+                     f"wall time {run.get('wall_seconds')} s")
+        pk = run.get("packages", {})
+        lines.append("- packages: " + ", ".join(f"{k} {v}" for k, v in pk.items()))
+    return "\n".join(lines) + "\n"
+
+
+class MarkdownReport(ReportFormat):
+    """report.md: headline, cells, paired tests, categories, samples, provenance."""
+
+    def render(self, run_dir: Path, summary: dict[str, Any], rows: list[dict[str, Any]]) -> list[Path]:
+        path = run_dir / "report.md"
+        path.write_text(render_markdown(summary, rows), encoding="utf-8")
+        return [path]
