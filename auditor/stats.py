@@ -68,3 +68,17 @@ def paired_bootstrap(
     centred = means - d.mean()
     p = float(np.mean(np.abs(centred) >= abs(d.mean())))
     return {"diff": float(d.mean()), "low": float(low), "high": float(high), "p_value": p}
+
+
+def bootstrap_mean_interval(
+    values: Sequence[float], n_resamples: int = 2000, seed: int = 0, confidence: float = 0.95
+) -> tuple[float, float, float]:
+    """(mean, low, high): the mean of graded scores with a percentile bootstrap interval."""
+    x = np.asarray(values, dtype=float)
+    if len(x) == 0:
+        return (math.nan, math.nan, math.nan)
+    rng = np.random.default_rng(seed)
+    means = x[rng.integers(0, len(x), size=(n_resamples, len(x)))].mean(axis=1)
+    tail = 100 * (1 - confidence) / 2
+    low, high = np.percentile(means, [tail, 100 - tail])
+    return (float(x.mean()), float(low), float(high))

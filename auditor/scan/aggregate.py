@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from auditor.config import ScanConfig
+from auditor.scan.scores import SCORE_METRIC, score_comparisons, score_metric
 from auditor.stats import mcnemar_exact, paired_counts, wilson_interval
 
 CELL_KEYS = ["pipeline", "attack", "probe_set"]
@@ -21,8 +22,10 @@ def rate(successes: int, n: int) -> dict[str, Any]:
 
 def item_table(rows: pd.DataFrame) -> pd.DataFrame:
     """One row per (cell, item): refused on the first attempt, success on the first and on any attempt."""
-    rows = rows.sort_values(["variant_index", "sample_index"])
-    first = rows.groupby([*CELL_KEYS, "item_id"], sort=False).first()
+    rows = rows.sort_values(["variant_index", "sample_index"], kind="stable")
+    # The first attempt's own values: groupby().first() would skip a None verdict and
+    # take a later attempt's value instead.
+    first = rows.drop_duplicates([*CELL_KEYS, "item_id"], keep="first").set_index([*CELL_KEYS, "item_id"])
     table = pd.DataFrame(
         {
             "category": first["category"],
@@ -34,6 +37,8 @@ def item_table(rows: pd.DataFrame) -> pd.DataFrame:
     grouped = rows.groupby([*CELL_KEYS, "item_id"], sort=False)
     table["success_any"] = grouped["success"].apply(lambda s: bool(s.fillna(False).any()))
     table["attempts"] = grouped.size()
+    if "score" in rows:
+        table["score_first"] = pd.to_numeric(first["score"], errors="coerce")
     return table.reset_index()
 
 
@@ -50,12 +55,15 @@ def cell_metrics(rows: pd.DataFrame, items: pd.DataFrame) -> dict[str, Any]:
     benign_items = items[items["kind"] == "benign"]
     if len(benign_items):
         metrics["over_refusal_rate"] = rate(int(benign_items["refused_first"].sum()), len(benign_items))
+    score = score_metric(items)
+    if score:
+        metrics[SCORE_METRIC] = score
     return metrics
 
 
 def category_metrics(items: pd.DataFrame) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for (kind, category), group in items.groupby(["kind", "category"]):
+    for (kind, category), group in items.fillna({"category": "uncategorised"}).groupby(["kind", "category"]):
         if kind == "harmful":
             out[category] = {"kind": kind, "asr@1": rate(int(group["success_first"].sum()), len(group)),
                              "refusal_rate": rate(int(group["refused_first"].sum()), len(group))}
@@ -93,21 +101,31 @@ def comparisons(items: pd.DataFrame, cells: list[dict[str, Any]]) -> list[dict[s
     out = []
     for cell in cells:
         key = (cell["pipeline"], cell["attack"], cell["probe_set"])
-        kinds = cell["kinds"]
-        column = "success_first" if "harmful" in kinds else "refused_first"
-        metric = "asr@1" if "harmful" in kinds else "over_refusal_rate"
-        baselines = []
-        if cell["attack"] != "direct":
-            baselines.append(("attack", (cell["pipeline"], "direct", cell["probe_set"])))
-        if cell["pipeline"] != "base":
-            baselines.append(("pipeline", ("base", cell["attack"], cell["probe_set"])))
-        for axis, base_key in baselines:
-            test = mcnemar(items, base_key, key, column)
-            if test:
-                out.append({"axis": axis, "metric": metric,
-                            "a": dict(zip(CELL_KEYS, base_key, strict=True)),
-                            "b": dict(zip(CELL_KEYS, key, strict=True)), **test})
+        for kind, column, metric in PAIRED_RATES:
+            if kind not in cell["kinds"]:
+                continue
+            kind_items = items[items["kind"] == kind]
+            for axis, base_key in baselines_of(cell):
+                test = mcnemar(kind_items, base_key, key, column)
+                if test:
+                    out.append({**test, "axis": axis, "metric": metric, "column": column,
+                                "a": dict(zip(CELL_KEYS, base_key, strict=True)),
+                                "b": dict(zip(CELL_KEYS, key, strict=True))})
     return out
+
+
+#: (item kind, item_table column, metric name) compared with McNemar's test
+PAIRED_RATES = [("harmful", "success_first", "asr@1"), ("benign", "refused_first", "over_refusal_rate")]
+
+
+def baselines_of(cell: dict[str, Any]) -> list[tuple[str, tuple]]:
+    """(axis, cell key) of the cells a cell is compared with: same pipeline under direct, same attack on base."""
+    baselines = []
+    if cell["attack"] != "direct":
+        baselines.append(("attack", (cell["pipeline"], "direct", cell["probe_set"])))
+    if cell["pipeline"] != "base":
+        baselines.append(("pipeline", ("base", cell["attack"], cell["probe_set"])))
+    return baselines
 
 
 def summarize(rows: list[dict[str, Any]], cfg: ScanConfig) -> dict[str, Any]:
@@ -132,7 +150,7 @@ def summarize(rows: list[dict[str, Any]], cfg: ScanConfig) -> dict[str, Any]:
         "model": cfg.model,
         "headline": headline(cells),
         "cells": cells,
-        "comparisons": comparisons(items, cells),
+        "comparisons": comparisons(items, cells) + score_comparisons(items, cells),
     }
 
 
