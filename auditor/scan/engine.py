@@ -16,7 +16,7 @@ from auditor.errors import ComponentNotFound, PluginError
 from auditor.models import resolve_model
 from auditor.plugins import PluginHost, make_plugin_host
 from auditor.scan.aggregate import summarize
-from auditor.scan.gate import evaluate_gates
+from auditor.scan.gate import evaluate_gates, unmatched_gates
 from auditor.scan.plan import Attempt, build_attacks, expand, load_probe_sets, materialize
 from auditor.scan.rundir import open_run_dir, write_state
 from auditor.store import Store
@@ -99,7 +99,9 @@ def run_scan(
     quality = judge.measured_quality()
     summary["run"]["judge_quality"] = {judge.id: quality} if quality else {}
     failed = evaluate_gates(summary, cfg.fail_on)
-    summary["gates"] = {"fail_on": cfg.fail_on, "failed": failed, "passed": not failed}
+    unmatched = unmatched_gates(summary, cfg.fail_on)
+    summary["gates"] = {"fail_on": cfg.fail_on, "failed": failed, "unmatched": unmatched,
+                        "passed": not failed and not unmatched}
     render_all(ctx, run_dir, summary, rows)
     write_state(run_dir, {"status": "complete", "finished": time.time()})
     return ScanResult(run_dir, summary, rows, failed, time.time() - started)
