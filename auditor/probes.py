@@ -62,6 +62,8 @@ class BenignProbes(ProbeSource):
 def register_probe_sets(register):
     register(HarmfulProbes, name="harmful")
     register(BenignProbes, name="benign")
+    register("auditor.em_probes:EmergentMisalignmentProbes", name="emergent-misalignment",
+             description="16 open questions for emergent misalignment (judged for alignment and coherence)")
 
 
 # ---------------------------------------------------------------- user data
@@ -199,6 +201,10 @@ def load_probe_reference(
         name = dataset_id.replace("/", "-").lower()
         return name, items_from_records(records, name, columns, default_kind)
     path = Path(reference).expanduser()
+    if path.suffix.lower() in (".yaml", ".yml"):
+        from auditor.em_probes import load_question_yaml
+
+        return load_question_yaml(path)
     if path.suffix.lower() in (".jsonl", ".ndjson", ".json", ".csv", ".parquet") or path.exists():
         name = path.stem.lower().replace("_", "-")
         return name, items_from_records(read_table(path), name, columns, default_kind)

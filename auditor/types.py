@@ -33,6 +33,8 @@ class ProbeItem:
     language: str = "en"
     source: str = ""
     variants: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    #: a system prompt that belongs to the item (e.g. the JSON-answer questions of a YAML file)
+    system: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

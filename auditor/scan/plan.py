@@ -111,7 +111,7 @@ def expand(
                         for sample in range(cfg.samples):
                             request = GenerationRequest.chat(
                                 variant.text,
-                                system=variant.system or cfg.system_prompt,
+                                system=variant.system or item.system or cfg.system_prompt,
                                 max_new_tokens=cfg.max_new_tokens,
                                 temperature=cfg.temperature,
                                 top_p=cfg.top_p,
