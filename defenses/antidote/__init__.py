@@ -1,0 +1,1 @@
+"""Antidote: one-shot pruning of harmful fine-tuning (Huang et al. 2024)."""
