@@ -12,7 +12,14 @@ from auditor.components import (
     WeightAttack,
 )
 from auditor.hookspecs import hookimpl
-from auditor.types import Generation, GenerationRequest, JudgeInput, ProbeItem, PromptVariant, Verdict
+from auditor.types import (
+    Generation,
+    GenerationRequest,
+    JudgeInput,
+    ProbeItem,
+    PromptVariant,
+    Verdict,
+)
 
 __version__ = "0.1.0"
 

@@ -12,7 +12,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from auditor.types import Generation, GenerationRequest, JudgeInput, ProbeItem, PromptVariant, Verdict
+from auditor.types import (
+    Generation,
+    GenerationRequest,
+    JudgeInput,
+    ProbeItem,
+    PromptVariant,
+    Verdict,
+)
 
 if TYPE_CHECKING:
     from auditor.context import RunContext

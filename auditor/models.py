@@ -158,12 +158,12 @@ def check_adapter_shapes(adapter: Path, base_path: Path) -> None:
                     f"adapter {adapter} does not match the base model: it has weights for layer {index}, "
                     f"the base has {layers} layers"
                 )
-        if hidden and name.endswith("lora_A.weight") and any(p in name for p in ("q_proj", "k_proj", "v_proj", "gate_proj", "up_proj")):
-            if shape[1] != hidden:
-                raise ModelLoadError(
-                    f"adapter {adapter} does not match the base model: {name} expects input size {shape[1]}, "
-                    f"the base's hidden size is {hidden}"
-                )
+        reads_hidden = any(p in name for p in ("q_proj", "k_proj", "v_proj", "gate_proj", "up_proj"))
+        if hidden and name.endswith("lora_A.weight") and reads_hidden and shape[1] != hidden:
+            raise ModelLoadError(
+                f"adapter {adapter} does not match the base model: {name} expects input size {shape[1]}, "
+                f"the base's hidden size is {hidden}"
+            )
 
 
 def fingerprint_folder(path: Path) -> str:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import tomllib
 from pathlib import Path
 from types import SimpleNamespace
 
 import click
 import pytest
+import tomllib
 from click.testing import CliRunner
 
 import auditor
