@@ -35,7 +35,7 @@ class ScanConfig:
     system_prompt: str | None = None
     output_dir: str = "reports"
     fail_on: list[str] = field(default_factory=list)
-    formats: list[str] = field(default_factory=lambda: ["json", "markdown"])
+    formats: list[str] = field(default_factory=lambda: ["json", "markdown", "html"])
     allow_pickle: bool = False
     trust_remote_code: bool = False
     #: chunk size: generations are cached (and the run can be resumed) at this granularity

@@ -13,6 +13,8 @@ BUILTIN_COMMANDS = {
     "scan": "auditor.cli.scan:scan",
     "plugins": "auditor.cli.plugins_cmd:plugins",
     "list": "auditor.cli.list_cmd:list_components",
+    "report": "auditor.cli.report_cmd:report",
+    "compare": "auditor.cli.compare:compare",
 }
 
 

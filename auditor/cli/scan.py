@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import click
 from click.core import ParameterSource
-
-from auditor.errors import EXIT_GATE_FAILED
 
 # CLI option name -> ScanConfig field
 FIELD_OF = {
@@ -68,6 +65,7 @@ def parse_options(values: tuple[str, ...]) -> dict[str, dict[str, Any]]:
 def scan(ctx: click.Context, config_file: str | None, preset: str | None, quiet: bool, options: tuple[str, ...],
          device: str | None, dtype: str | None, batch_size: int | None, **flags: Any) -> None:
     """Audit a model: generate, judge, and write results.jsonl, summary.json and report.md."""
+    from auditor.cli.gating import exit_for_gates
     from auditor.config import ScanConfig
     from auditor.presets import preset as load_preset
     from auditor.scan.engine import run_scan
@@ -92,7 +90,7 @@ def scan(ctx: click.Context, config_file: str | None, preset: str | None, quiet:
 
             value = parse_column_map(value)
         if field == "formats":
-            value = list(dict.fromkeys(["json", "markdown", *data.get("formats", []), *value]))
+            value = list(dict.fromkeys([*ScanConfig().formats, *data.get("formats", []), *value]))
         data[field] = value
     backend_options = dict(data.get("backend_options", {}))
     for key, value in (("device", device), ("dtype", dtype), ("batch_size", batch_size)):
@@ -109,8 +107,7 @@ def scan(ctx: click.Context, config_file: str | None, preset: str | None, quiet:
 
     result = run_scan(cfg, show_progress=not quiet)
     print_outcome(result)
-    if result.failed_gates:
-        sys.exit(EXIT_GATE_FAILED)
+    exit_for_gates(result.summary.get("gates", {}), result.summary)
 
 
 def _explicit_yaml_keys(path: str) -> set[str]:
@@ -138,5 +135,3 @@ def print_outcome(result: Any) -> None:
     work = summary.get("run", {}).get("work", {})
     click.echo(f"Wall time {result.wall_seconds:.1f} s; generated {work.get('generated', 0)}, "
                f"from cache {work.get('cached', 0)}.")
-    for failure in result.failed_gates:
-        click.echo(f"GATE FAILED: {failure}", err=True)
