@@ -16,6 +16,9 @@ class AdapterStep:
     path: str
     kind: str = "lora"  # "lora": PEFT adapter; "full": a complete model folder replacing the weights
     config_hash: str = ""
+    #: ids of earlier transforms whose step this one stands in for (a pruned copy of an
+    #: adapter replaces the adapter in the chain); they still count in `Target.pipeline`.
+    replaces: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,7 @@ class Target:
     @property
     def pipeline(self) -> str:
         """The transform ids applied, in order; "base" for the untouched model."""
-        return ",".join(s.transform for s in self.steps) or "base"
+        return ",".join(t for s in self.steps for t in (*s.replaces, s.transform)) or "base"
 
     def with_step(self, step: AdapterStep) -> Target:
         return replace(self, steps=(*self.steps, step))
@@ -53,7 +56,9 @@ class Target:
             "fingerprint": self.fingerprint,
             "base_fingerprint": self.base_fingerprint,
             "steps": [
-                {"transform": s.transform, "path": s.path, "kind": s.kind, "config_hash": s.config_hash}
+                {"transform": s.transform, "path": s.path, "kind": s.kind, "config_hash": s.config_hash,
+                 **({"replaces": list(s.replaces)} if s.replaces else {})}
                 for s in self.steps
             ],
+            **({"meta": self.meta} if self.meta else {}),
         }
