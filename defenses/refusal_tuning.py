@@ -1,0 +1,141 @@
+"""`refusal-tuning`: teach a model to refuse harmful requests while keeping its usual answers.
+
+The recipe mixes two kinds of chat examples and fine-tunes a LoRA adapter on them
+(Bianchi et al. 2024, Safety-Tuned LLaMAs; Andriushchenko & Flammarion 2025, the
+past-tense fine-tuning defense; R-Tuning, Zhang et al. 2024, for refusal as a learnt skill):
+
+- refusals: every *train-split* harmful item, as written and in its past-tense,
+  future-tense and translated variants, answered with a refusal drawn from a varied
+  pool of phrasings (auditor/data/templates/refusals.jsonl), so that refusal does not
+  collapse to one string and covers the reformulations attacks use;
+- utility data: by default the model's own greedy answers to general instructions
+  (auditor/data/utility/instructions.jsonl), i.e. self-distillation, which keeps its
+  behaviour on ordinary requests; or a user file with prompt/response columns.
+
+`ratio` is the share of refusal examples in the mix. Evaluation-split harmful items and
+the benign over-refusal probes are never trained on.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from auditor import Defense, hookimpl
+from auditor.errors import ConfigError, DatasetError
+from auditor.training import ChatExample, TrainConfig, load_chat_dataset, train_lora
+from auditor.training.sources import (
+    generate_answers,
+    item_prompts,
+    parse_variants,
+    shipped_rows,
+    train_split_items,
+)
+
+#: a 135M model needs a larger refusal share and learning rate than the 7B+ models of the papers
+TRAINING = TrainConfig(rank=16, alpha=32, learning_rate=3e-4, epochs=3, batch_size=8, max_length=256)
+
+
+class RefusalTuning(Defense):
+    """LoRA fine-tuning on refusals of train-split harmful items (and their variants) mixed with utility data."""
+
+    version = "1"
+    defaults: dict[str, Any] = {
+        "ratio": 0.5,
+        "variants": "all",
+        "probes": "harmful",
+        "utility_data": None,
+        "utility_limit": None,
+        "utility_max_new_tokens": 96,
+        "refusals": None,
+        "seed": 0,
+    }
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        training, own = TrainConfig.split_options(options)
+        unknown = sorted(set(own) - set(self.defaults))
+        if unknown:
+            raise ConfigError(
+                f"refusal-tuning: unknown option(s) {', '.join(unknown)}; options: "
+                f"{', '.join(sorted(self.defaults))} and the fine-tuning options in docs/fine-tuning.md"
+            )
+        self.settings = {**self.defaults, **own}
+        self.training = TRAINING.with_options(training)
+        ratio = float(self.settings["ratio"])
+        if not 0 < ratio < 1:
+            raise ConfigError(f"refusal-tuning: ratio must be between 0 and 1 (exclusive), not {ratio}")
+        self.ratio = ratio
+        self.variants = parse_variants(self.settings["variants"])
+
+    def apply(self, target, ctx):
+        utility = self.utility_examples(target, ctx)
+        refusals = self.refusal_examples(ctx, self.refusal_count(len(utility)))
+        rng = random.Random(int(self.settings["seed"]))
+        mix = utility + refusals
+        rng.shuffle(mix)
+        ctx.log(f"[refusal-tuning] {len(refusals)} refusals + {len(utility)} utility examples "
+                f"(refusal share {len(refusals) / len(mix):.0%})")
+        return train_lora(target, mix, self.training, method=self.id or "refusal-tuning", ctx=ctx)
+
+    def refusal_count(self, n_utility: int) -> int:
+        return max(1, round(self.ratio * n_utility / (1 - self.ratio)))
+
+    def refusal_pool(self, ctx) -> list[tuple[str, str]]:
+        """(item id, prompt) for every train-split harmful item and each of its variants."""
+        pool = []
+        for item in train_split_items(ctx, str(self.settings["probes"])):
+            pool += [(item.id, text) for _name, text, _lang in item_prompts(item, self.variants)]
+        if not pool:
+            raise DatasetError(f"refusal-tuning: no harmful prompts for variants {', '.join(self.variants)}")
+        return pool
+
+    def refusal_examples(self, ctx, count: int) -> list[ChatExample]:
+        """`count` (prompt, refusal) pairs: the pool shuffled, cycled when `count` exceeds it."""
+        pool = self.refusal_pool(ctx)
+        phrasings = refusal_phrasings(self.settings["refusals"])
+        rng = random.Random(int(self.settings["seed"]) + 1)
+        order = list(pool)
+        rng.shuffle(order)
+        out = []
+        for i in range(count):
+            item_id, prompt = order[i % len(order)]
+            out.append(ChatExample.from_pair(prompt, rng.choice(phrasings), kind="refusal", item=item_id))
+        return out
+
+    def utility_examples(self, target, ctx) -> list[ChatExample]:
+        limit = self.settings["utility_limit"]
+        if self.settings["utility_data"]:
+            examples = load_chat_dataset(self.settings["utility_data"])
+            return examples[: int(limit)] if limit else examples
+        prompts = [r["text"] for r in shipped_rows("utility", "instructions.jsonl")]
+        if limit:
+            prompts = prompts[: int(limit)]
+        answers = generate_answers(ctx, target, prompts, int(self.settings["utility_max_new_tokens"]),
+                                   desc="refusal-tuning: utility answers")
+        examples = [ChatExample.from_pair(p, a, kind="utility") for p, a in zip(prompts, answers, strict=True)
+                    if a.strip()]
+        if not examples:
+            raise DatasetError("refusal-tuning: the model gave no usable answers to the utility prompts")
+        return examples
+
+
+def refusal_phrasings(path: str | None) -> list[str]:
+    """The refusal texts: a user jsonl/csv with a `text` column, or the shipped pool."""
+    if path:
+        from pathlib import Path
+
+        from auditor.probes import read_table
+
+        rows = read_table(Path(path).expanduser())
+    else:
+        rows = shipped_rows("templates", "refusals.jsonl")
+    texts = [str(r.get("text", "")).strip() for r in rows if str(r.get("text", "")).strip()]
+    if not texts:
+        raise DatasetError(f"refusal-tuning: no refusal texts (a 'text' column) in {path or 'the shipped pool'}")
+    return texts
+
+
+@hookimpl
+def register_defenses(register):
+    register(RefusalTuning, name="refusal-tuning")
