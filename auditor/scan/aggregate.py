@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from auditor.config import ScanConfig
+from auditor.scan.open_metrics import add_open_metrics, open_comparisons
 from auditor.scan.scores import SCORE_METRIC, score_comparisons, score_metric
 from auditor.stats import mcnemar_exact, paired_counts, wilson_interval
 
@@ -145,12 +146,13 @@ def summarize(rows: list[dict[str, Any]], cfg: ScanConfig) -> dict[str, Any]:
             "by_category": category_metrics(cell_items),
             "by_language": language_metrics(group),
         })
+    add_open_metrics(frame, cells)
     return {
         "schema": "auditor.summary/1",
         "model": cfg.model,
         "headline": headline(cells),
         "cells": cells,
-        "comparisons": comparisons(items, cells) + score_comparisons(items, cells),
+        "comparisons": comparisons(items, cells) + score_comparisons(items, cells) + open_comparisons(frame, cells),
     }
 
 
