@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.components import ReportFormat
+from auditor.report.em_section import em_section_lines
 
 
 def pct(metric: dict[str, Any] | None) -> str:
@@ -65,6 +66,7 @@ def render_markdown(summary: dict[str, Any], rows: list[dict[str, Any]]) -> str:
             metric = m.get("asr@1") or m.get("over_refusal_rate")
             name = "asr@1" if "asr@1" in m else "over-refusal"
             lines.append(f"| {category} | {m['kind']} | {name} {pct(metric)} |")
+    lines += em_section_lines(summary, rows)
     judges = run.get("judge_quality") or {}
     if judges:
         lines += ["", "## Judges", ""]
