@@ -15,6 +15,7 @@ BUILTIN_COMMANDS = {
     "list": "auditor.cli.list_cmd:list_components",
     "report": "auditor.cli.report_cmd:report",
     "compare": "auditor.cli.compare:compare",
+    "judge-eval": "auditor.cli.judge_eval:judge_eval",
 }
 
 
