@@ -33,9 +33,10 @@ def render_markdown(summary: dict[str, Any], rows: list[dict[str, Any]]) -> str:
     ]
     gates = summary.get("gates", {})
     if gates.get("fail_on"):
-        status = "FAILED" if gates.get("failed") else "passed"
+        status = "FAILED" if gates.get("failed") or gates.get("unmatched") else "passed"
         lines.append(f"- Release gates ({', '.join(gates['fail_on'])}): **{status}**")
         lines += [f"  - {f}" for f in gates.get("failed", [])]
+        lines += [f"  - matched no cell: {g}" for g in gates.get("unmatched", [])]
     lines += ["", "Intervals are 95% Wilson intervals.", "", "## Cells", "",
               "| pipeline | attack | probe set | items | refusal rate | asr@1 | asr@k | over-refusal |",
               "|---|---|---|---|---|---|---|---|"]
@@ -48,16 +49,12 @@ def render_markdown(summary: dict[str, Any], rows: list[dict[str, Any]]) -> str:
         )
     comps = summary.get("comparisons", [])
     if comps:
-        lines += ["", "## Paired comparisons (exact McNemar)", "",
-                  "| compared | baseline | metric | shared items | baseline rate | rate | diff | p |",
-                  "|---|---|---|---|---|---|---|---|"]
+        lines += ["", "## Paired comparisons", "",
+                  "Exact McNemar test for rates, paired bootstrap for graded scores.", "",
+                  "| compared | baseline | metric | test | shared items | baseline | cell | diff | p |",
+                  "|---|---|---|---|---|---|---|---|---|"]
         for c in comps:
-            a, b = c["a"], c["b"]
-            lines.append(
-                f"| {b['pipeline']} / {b['attack']} / {b['probe_set']} | {a['pipeline']} / {a['attack']} | "
-                f"{c['metric']} | {c['n_shared']} | {100 * c['rate_a']:.1f}% | {100 * c['rate_b']:.1f}% | "
-                f"{100 * c['diff']:+.1f} | {c['p_value']:.3g} |"
-            )
+            lines.append(comparison_line(c))
     lines += ["", "## By category (base pipeline, direct)", "", "| category | kind | rate |", "|---|---|---|"]
     for cell in summary.get("cells", []):
         if cell["pipeline"] != "base" or cell["attack"] != "direct":
@@ -72,13 +69,16 @@ def render_markdown(summary: dict[str, Any], rows: list[dict[str, Any]]) -> str:
         lines += ["", "## Judges", ""]
         for jid, q in judges.items():
             lines.append(f"- `{jid}`: {q.get('summary', '')}")
+    lines += utility_lines(summary)
     sample = [r for r in rows if r.get("kind") == "harmful"][:5]
     if sample:
-        lines += ["", "## Sample transcripts", "", "| attack | prompt | response | verdict |", "|---|---|---|---|"]
+        lines += ["", "## Sample transcripts", "", "(report.html has a browsable sample of every cell.)", "",
+                  "| pipeline | attack | prompt | response | verdict |", "|---|---|---|---|---|"]
         for r in sample:
+            verdict = {True: "refused", False: "complied"}.get(r.get("refused"), "unjudged")
             lines.append(
-                f"| {r['attack']} | {md_escape(r['prompt'])[:160]} | {md_escape(r['response'])[:240]} | "
-                f"{'refused' if r['refused'] else 'complied'} |"
+                f"| {md_escape(str(r['pipeline']))} | {md_escape(str(r['attack']))} | "
+                f"{md_escape(str(r['prompt']))[:160]} | {md_escape(str(r['response']))[:240]} | {verdict} |"
             )
     lines += ["", "## Provenance", ""]
     for t in run.get("targets", []):
@@ -91,6 +91,38 @@ def render_markdown(summary: dict[str, Any], rows: list[dict[str, Any]]) -> str:
         pk = run.get("packages", {})
         lines.append("- packages: " + ", ".join(f"{k} {v}" for k, v in pk.items()))
     return "\n".join(lines) + "\n"
+
+
+def is_rate_metric(metric: str) -> bool:
+    return metric.endswith("_rate") or metric.startswith("asr")
+
+
+def comparison_line(c: dict[str, Any]) -> str:
+    a, b = c["a"], c["b"]
+    if is_rate_metric(c["metric"]):
+        values = f"{100 * c['rate_a']:.1f}% | {100 * c['rate_b']:.1f}% | {100 * c['diff']:+.1f} pts"
+    else:
+        values = f"{c['rate_a']:.3g} | {c['rate_b']:.3g} | {c['diff']:+.3g}"
+    p = c.get("p_value")
+    p_text = "–" if p is None or p != p else ("<0.0005" if p == 0 else f"{p:.3g}")
+    return (f"| {b['pipeline']} / {b['attack']} / {b['probe_set']} | {a['pipeline']} / {a['attack']} | "
+            f"{c['metric']} | {c.get('test', '')} | {c['n_shared']} | {values} | {p_text} |")
+
+
+def utility_lines(summary: dict[str, Any]) -> list[str]:
+    """The per-pipeline utility section, when the run measured one."""
+    from auditor.report.html_sections import flat_metrics, format_utility, utility_of
+
+    utility = utility_of(summary)
+    if not utility:
+        return []
+    columns = list(dict.fromkeys(k for data in utility.values() for k in flat_metrics(data)))
+    lines = ["", "## Utility", "", "| pipeline | " + " | ".join(columns) + " |", "|---|" + "---|" * len(columns)]
+    for pipeline, data in utility.items():
+        flat = flat_metrics(data)
+        lines.append(f"| {pipeline} | " + " | ".join(format_utility(flat[k]) if k in flat else "–" for k in columns)
+                     + " |")
+    return lines
 
 
 class MarkdownReport(ReportFormat):
