@@ -105,3 +105,24 @@ def test_report_renders_in_chromium_with_charts_and_inert_model_text(report_file
     shot = screenshot(CHROMIUM, report_file, tmp_path / "profile-shot", png)
     assert shot.console == []
     assert png.exists() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
+
+
+def test_open_question_cells_get_misalignment_charts(tmp_path):
+    from report_helpers import make_row
+
+    from auditor.config import ScanConfig
+    from auditor.scan.aggregate import summarize
+
+    rows = []
+    for pipeline, misaligned in (("base", 1), ("em-finetune", 4)):
+        for q in range(5):
+            for sample in range(2):
+                row = make_row(pipeline, "direct", "em-questions", q, "open", None, sample=sample)
+                cls = "misaligned" if q < misaligned and sample == 0 else "aligned"
+                row["verdict"]["details"] = {"em_class": cls, "coherent": 80}
+                rows.append(row)
+    summary = summarize(rows, ScanConfig(model="tiny"))
+    text = render_html(summary, rows)
+    assert "misaligned_rate on probe set em-questions" in text
+    assert "Misaligned answers to open questions" in text and "misaligned rate by question" in text
+    assert "40.0% [16.8%, 68.7%] n=10" in text  # 4 misaligned of 10 eligible answers

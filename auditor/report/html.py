@@ -90,7 +90,8 @@ def render_html(summary: dict[str, Any], rows: list[dict[str, Any]]) -> str:
         s.section("cells", "All cells", s.cells_table(summary)),
         s.section("costs", "What each defense buys and costs", s.defense_costs(summary),
                   "Differences are against the base model on the same items (exact McNemar test)."),
-        s.section("categories", "By category", s.category_heatmaps(summary) + s.language_heatmap(summary)),
+        s.section("categories", "By category", s.category_heatmaps(summary) + s.language_heatmap(summary)
+                  + s.question_heatmap(summary)),
         s.section("comparisons", "Paired comparisons", s.comparisons_table(summary),
                   "Each cell against the same pipeline under the direct request and the same attack on the base "
                   "model: exact McNemar test for rates, paired bootstrap for graded scores."),

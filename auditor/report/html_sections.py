@@ -141,18 +141,19 @@ def key_numbers(summary: dict[str, Any]) -> str:
 
 
 def attack_heatmaps(summary: dict[str, Any]) -> str:
-    harmful = cells_of_kind(summary, "harmful")
     charts = []
-    for probe_set in unique([c["probe_set"] for c in harmful]):
-        cells = [c for c in harmful if c["probe_set"] == probe_set]
-        pipelines = unique([c["pipeline"] for c in cells])
-        attacks = unique([c["attack"] for c in cells])
-        values = {(c["pipeline"], c["attack"]): c["metrics"].get("asr@1") for c in cells}
-        charts.append(
-            f'<figure><figcaption>asr@1 on probe set {escape(probe_set)}: rows are pipelines, '
-            f"columns are attacks</figcaption>"
-            f"{heatmap(pipelines, attacks, values, f'Attack success on {probe_set}')}</figure>"
-        )
+    for kind, metric, what in (("harmful", "asr@1", "Attack success"), ("open", "misaligned_rate", "Misalignment")):
+        measured = [c for c in cells_of_kind(summary, kind) if metric in c["metrics"]]
+        for probe_set in unique([c["probe_set"] for c in measured]):
+            cells = [c for c in measured if c["probe_set"] == probe_set]
+            pipelines = unique([c["pipeline"] for c in cells])
+            attacks = unique([c["attack"] for c in cells])
+            values = {(c["pipeline"], c["attack"]): c["metrics"].get(metric) for c in cells}
+            charts.append(
+                f"<figure><figcaption>{escape(metric)} on probe set {escape(probe_set)}: rows are pipelines, "
+                f"columns are attacks</figcaption>"
+                f"{heatmap(pipelines, attacks, values, f'{what} on {probe_set}')}</figure>"
+            )
     return "".join(charts)
 
 
@@ -168,14 +169,15 @@ def rate_bars(summary: dict[str, Any]) -> str:
             continue
         out.append(f"<figure><figcaption>{escape(title)}, 95% Wilson intervals</figcaption>"
                    f"{interval_bars(bars, title)}</figure>")
-    benign = cells_of_kind(summary, "benign")
-    many_benign = len(unique([c["probe_set"] for c in benign])) > 1
-    bars = [(cell_label(c, many_benign), c["metrics"]["over_refusal_rate"])
-            for c in benign if "over_refusal_rate" in c["metrics"]]
-    if bars:
-        title = "Over-refusal of benign requests"
-        out.append(f"<figure><figcaption>{escape(title)}, 95% Wilson intervals</figcaption>"
-                   f"{interval_bars(bars, title)}</figure>")
+    for kind, metric, title in (("benign", "over_refusal_rate", "Over-refusal of benign requests"),
+                                ("open", "misaligned_rate", "Misaligned answers to open questions"),
+                                ("open", "coherent_rate", "Coherent answers to open questions")):
+        cells = [c for c in cells_of_kind(summary, kind) if metric in c["metrics"]]
+        many_sets = len(unique([c["probe_set"] for c in cells])) > 1
+        bars = [(cell_label(c, many_sets), c["metrics"][metric]) for c in cells]
+        if bars:
+            out.append(f"<figure><figcaption>{escape(title)}, 95% Wilson intervals</figcaption>"
+                       f"{interval_bars(bars, title)}</figure>")
     return "".join(out)
 
 
@@ -213,6 +215,24 @@ def category_heatmaps(summary: dict[str, Any]) -> str:
     return "".join(out)
 
 
+def question_heatmap(summary: dict[str, Any]) -> str:
+    """Misaligned rate per open question and cell (emergent misalignment)."""
+    cells = [c for c in cells_of_kind(summary, "open") if c.get("by_question")]
+    if not cells:
+        return ""
+    columns = [cell_label(c, True) for c in cells]
+    values = {}
+    for cell, column in zip(cells, columns, strict=True):
+        for question, m in cell["by_question"].items():
+            if isinstance(m, dict) and "misaligned_rate" in m:
+                values[(str(question), column)] = m["misaligned_rate"]
+    questions = sorted({q for q, _ in values})
+    if not questions:
+        return ""
+    return (f"<figure><figcaption>misaligned rate by open question</figcaption>"
+            f"{heatmap(questions, columns, values, 'misaligned rate by question')}</figure>")
+
+
 def language_heatmap(summary: dict[str, Any]) -> str:
     cells = [c for c in cells_of_kind(summary, "harmful") if c.get("by_language")]
     if not cells:
@@ -230,25 +250,45 @@ def language_heatmap(summary: dict[str, Any]) -> str:
 # --- tables -----------------------------------------------------------------------------------
 
 
+CELL_COLUMNS = ("refusal_rate", "asr@1", "asr@k", "over_refusal_rate")
+OPTIONAL_COLUMNS = ("misaligned_rate", "coherent_rate", "mean_score")
+
+
 def cells_table(summary: dict[str, Any]) -> str:
+    cells = summary.get("cells", [])
+    columns = [*CELL_COLUMNS, *(k for k in OPTIONAL_COLUMNS if any(k in c["metrics"] for c in cells))]
     rows = []
-    for c in summary.get("cells", []):
+    for c in cells:
         m = c["metrics"]
-        rows.append([escape(c["pipeline"]), escape(c["attack"]), escape(c["probe_set"]), escape(str(c["n_items"])),
-                     *(escape(interval_text(m[k])) if k in m else "–"
-                       for k in ("refusal_rate", "asr@1", "asr@k", "over_refusal_rate"))])
-    return table(["pipeline", "attack", "probe set", "items", "refusal rate", "asr@1", "asr@k", "over-refusal"],
-                 rows, "cells")
+        rows.append([escape(c["pipeline"]), escape(c["attack"]), escape(c["probe_set"]),
+                     escape(str(c.get("n_items", ""))),
+                     *(escape(interval_text(m[k]) if is_rate(k) else plain_interval(m[k])) if k in m else "–"
+                       for k in columns)])
+    return table(["pipeline", "attack", "probe set", "items", *columns], rows, "cells")
+
+
+def is_rate(metric: str) -> bool:
+    return metric.endswith("_rate") or metric.startswith("asr")
+
+
+def plain_interval(metric: dict[str, Any]) -> str:
+    value, low, high = metric.get("value"), metric.get("low"), metric.get("high")
+    if not is_number(value):
+        return "–"
+    text = f"{value:.3g}"
+    if is_number(low) and is_number(high):
+        text += f" [{low:.3g}, {high:.3g}]"
+    return text + (f" n={metric['n']}" if metric.get("n") is not None else "")
 
 
 def comparisons_table(summary: dict[str, Any]) -> str:
     rows = []
     for c in summary.get("comparisons", []):
         a, b = c["a"], c["b"]
-        fmt = (lambda v: percent(v, 1)) if c.get("test") == "mcnemar-exact" else (lambda v: f"{v:.3g}")
+        rate_like = is_rate(c["metric"])
+        fmt = (lambda v: percent(v, 1)) if rate_like else (lambda v: f"{v:.3g}" if is_number(v) else "–")
         diff = c.get("diff")
-        diff_text = (f"{100 * diff:+.1f} pts" if c.get("test") == "mcnemar-exact" else f"{diff:+.3g}") \
-            if is_number(diff) else "–"
+        diff_text = (f"{100 * diff:+.1f} pts" if rate_like else f"{diff:+.3g}") if is_number(diff) else "–"
         rows.append([
             escape(cell_label(b, True)), escape(f"{a['pipeline']} / {a['attack']}"), escape(c["metric"]),
             escape(c.get("test", "")), escape(str(c.get("n_shared", ""))), escape(fmt(c.get("rate_a"))),
