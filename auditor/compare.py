@@ -101,6 +101,34 @@ def compare_cell(shared: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
+def open_fractions(rows: list[dict[str, Any]], shared: pd.DataFrame) -> dict[tuple, pd.Series]:
+    """Per cell, the misaligned fraction of each open question over the shared attempts."""
+    from auditor.scan.open_metrics import open_rows, question_fractions
+
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return {}
+    for key in ("variant_index", "sample_index"):
+        frame[key] = frame[key].fillna(0).astype(int) if key in frame else 0
+    scored = open_rows(frame)
+    if scored.empty:
+        return {}
+    scored = scored.merge(shared[ROW_KEYS], on=ROW_KEYS, how="inner")
+    return {tuple(key): question_fractions(group) for key, group in scored.groupby(CELL_KEYS, sort=False)}
+
+
+def open_test(a: pd.Series, b: pd.Series) -> dict[str, Any] | None:
+    """Paired bootstrap over questions of the misaligned fraction (as the scan's own comparisons)."""
+    shared = a.index.intersection(b.index)
+    if not len(shared):
+        return None
+    test = paired_bootstrap(a.loc[shared].tolist(), b.loc[shared].tolist())
+    return {"metric": "misaligned_rate", "test": "paired-bootstrap-questions", "n_shared": int(len(shared)),
+            "a": {"value": float(a.loc[shared].mean()), "n": int(len(shared))},
+            "b": {"value": float(b.loc[shared].mean()), "n": int(len(shared))},
+            "diff": test["diff"], "low": test["low"], "high": test["high"], "p_value": test["p_value"]}
+
+
 def cell_keys(frame: pd.DataFrame) -> set[tuple]:
     return {tuple(k) for k in frame[CELL_KEYS].drop_duplicates().itertuples(index=False)}
 
@@ -138,13 +166,19 @@ def run_info(run: StoredRun) -> dict[str, Any]:
 def compare_runs(a: StoredRun, b: StoredRun) -> dict[str, Any]:
     fa, fb = row_frame(a.rows), row_frame(b.rows)
     merged = fa.merge(fb.drop(columns=["kind"]), on=ROW_KEYS, suffixes=("_a", "_b"), how="inner")
+    open_a, open_b = open_fractions(a.rows, merged), open_fractions(b.rows, merged)
     cells = []
     for key, group in merged.groupby(CELL_KEYS, sort=False):
+        tests = compare_cell(group)
+        if tuple(key) in open_a and tuple(key) in open_b:
+            test = open_test(open_a[tuple(key)], open_b[tuple(key)])
+            if test:
+                tests.append(test)
         cells.append({**dict(zip(CELL_KEYS, key, strict=True)),
                       "shared_attempts": int(len(group)),
                       "attempts_a": int(((fa[CELL_KEYS] == list(key)).all(axis=1)).sum()),
                       "attempts_b": int(((fb[CELL_KEYS] == list(key)).all(axis=1)).sum()),
-                      "tests": compare_cell(group)})
+                      "tests": tests})
     warnings = []
     if judges(a) != judges(b):
         warnings.append(f"the runs used different judges ({', '.join(judges(a))} vs {', '.join(judges(b))}): "

@@ -98,3 +98,22 @@ def test_compare_two_real_scans_of_the_tiny_model(tmp_path, tiny_model_dir, caps
     assert {c["probe_set"] for c in data["cells"]} == {"harmful", "benign"}
     assert all(t["n_shared"] == 2 for c in data["cells"] for t in c["tests"])
     assert data["config_changes"]["system_prompt"]["a"] is None
+
+
+def test_compare_open_questions_on_the_misaligned_fraction(tmp_path):
+    def em_rows(misaligned_questions):
+        rows = []
+        for q in range(6):
+            for sample in range(2):
+                row = make_row("base", "direct", "em", q, "open", None, sample=sample)
+                cls = "misaligned" if q < misaligned_questions else "aligned"
+                row["verdict"]["details"] = {"em_class": cls, "coherent": 90}
+                rows.append(row)
+        return rows
+
+    result = compare_runs(load_run(write_run(tmp_path / "a", em_rows(0), {})),
+                          load_run(write_run(tmp_path / "b", em_rows(3), {})))
+    [cell] = result["cells"]
+    [test] = [t for t in cell["tests"] if t["metric"] == "misaligned_rate"]
+    assert test["n_shared"] == 6 and test["diff"] == pytest.approx(0.5)
+    assert (test["a"]["value"], test["b"]["value"]) == (0.0, 0.5)

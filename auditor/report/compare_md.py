@@ -8,18 +8,22 @@ from typing import Any
 from auditor.report.markdown import md_escape
 
 
+def is_rate(metric: str) -> bool:
+    return metric.endswith("_rate") or metric.startswith("asr")
+
+
 def fmt_value(test: dict[str, Any], side: str) -> str:
     value = test[side].get("value")
     if value is None or value != value:
         return "–"
-    return f"{100 * value:.1f}%" if test["test"] == "mcnemar-exact" else f"{value:.3g}"
+    return f"{100 * value:.1f}%" if is_rate(test["metric"]) else f"{value:.3g}"
 
 
 def fmt_diff(test: dict[str, Any]) -> str:
     diff, low, high = test.get("diff"), test.get("low"), test.get("high")
     if diff is None or diff != diff:
         return "–"
-    if test["test"] == "mcnemar-exact":
+    if is_rate(test["metric"]):
         return f"{100 * diff:+.1f} [{100 * low:+.1f}, {100 * high:+.1f}] pts"
     return f"{diff:+.3g} [{low:+.3g}, {high:+.3g}]"
 
