@@ -16,6 +16,13 @@ from auditor.errors import ComponentNotFound, PluginError
 from auditor.models import resolve_model
 from auditor.plugins import PluginHost, make_plugin_host
 from auditor.scan.aggregate import summarize
+from auditor.scan.attack_hooks import (
+    add_original_verdicts,
+    annotate_cells,
+    attack_notes,
+    check_attacks,
+    postprocess_responses,
+)
 from auditor.scan.gate import evaluate_gates, unmatched_gates
 from auditor.scan.plan import Attempt, build_attacks, expand, load_probe_sets, materialize
 from auditor.scan.rundir import open_run_dir, write_state
@@ -64,6 +71,7 @@ def run_scan(
     base = resolve_model(cfg.model, cfg.allow_pickle, cfg.trust_remote_code)
     probe_sets = load_probe_sets(ctx)
     attacks = build_attacks(ctx)
+    check_attacks(ctx, attacks, probe_sets)
     judge = host.get("judge", cfg.judge)(**ctx.options_for(cfg.judge))
 
     run_dir, resumed = open_run_dir(cfg.output_dir, cfg.model, cfg.config_hash(), cfg.to_dict())
@@ -82,12 +90,13 @@ def run_scan(
     for target in targets:
         mine = [a for a in attempts if a.target is target]
         generations = ctx.generate(target, [a.request for a in mine], desc=f"generate {target.pipeline}")
-        responses = [a.attack.postprocess(a.variant, g.text, ctx) for a, g in zip(mine, generations, strict=True)]
+        responses = postprocess_responses(ctx, mine, generations)
         verdicts = judge_cached(ctx, judge, mine, responses)
         target_rows = [
             make_row(a, g.text, judged, v, g.num_tokens, g.finish_reason, cfg, host)
             for a, g, judged, v in zip(mine, generations, responses, verdicts, strict=True)
         ]
+        add_original_verdicts(ctx, judge, judge_cached, mine, generations, responses, target_rows)
         with partial.open("a", encoding="utf-8") as fh:
             for row in target_rows:
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -95,6 +104,8 @@ def run_scan(
     ctx.release_backends()
 
     summary = summarize(rows, cfg)
+    summary["attacks"] = attack_notes(attacks)
+    annotate_cells(summary, summary["attacks"])
     summary["run"] = run_metadata(cfg, host, targets, judge, started, ctx, resumed)
     quality = judge.measured_quality()
     summary["run"]["judge_quality"] = {judge.id: quality} if quality else {}
