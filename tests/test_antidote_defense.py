@@ -170,11 +170,12 @@ def donor_host():
 def test_donor_generated_realignment_pairs_drop_refusals(tiny_model_dir, finetuned):
     ctx = RunContext(ScanConfig(model=str(tiny_model_dir), backend="scripted"), donor_host(), Store(),
                      show_progress=False)
-    result = Antidote(samples=4).apply(finetuned, ctx)
-    assert result.meta["transform_metrics"][-1]["realignment_pairs"] == 2  # two of four answers were refusals
+    result = Antidote(samples=30).apply(finetuned, ctx)
+    # every other answer of the 40 train-split items was a refusal: 20 usable pairs remain
+    assert result.meta["transform_metrics"][-1]["realignment_pairs"] == 20
     donor, requests = DonorBackend.seen[-1]
     assert donor.steps == () and donor.base_path == finetuned.base_path  # the unaligned base answered
-    train_items = [i.text for i in HarmfulProbes().load() if i.split == "train"][:4]
+    train_items = [i.text for i in HarmfulProbes().load() if i.split == "train"]
     assert [r.messages[-1][1] for r in requests] == train_items
 
 

@@ -43,7 +43,8 @@ class AntidoteOptions:
     max_length: int = 384
     batch_size: int = 4
     probes: str = "harmful"
-    split: str = "train"
+    #: which variants of the train-split items the donor answers ("all", or e.g. "original,past-tense")
+    variants: str = "original"
     donor: str | None = None
     donor_max_new_tokens: int = 128
     device: str = "auto"
@@ -63,7 +64,7 @@ class AntidoteOptions:
 
     def cache_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        for key in ("device", "donor", "donor_max_new_tokens", "probes", "split", "data"):
+        for key in ("device", "donor", "donor_max_new_tokens", "probes", "variants", "data"):
             data.pop(key)  # they act through the realignment data, which is hashed itself
         data["modules"] = list(self.module_names() or ())
         return data
@@ -84,7 +85,7 @@ class Antidote(Defense):
             scored = replace(target, steps=target.steps[: index + 1])
         pairs = []
         if opts.samples > 0:
-            settings = DonorSettings(opts.probes, opts.split, opts.samples, opts.donor_max_new_tokens, opts.donor)
+            settings = DonorSettings(opts.probes, opts.variants, opts.samples, opts.donor_max_new_tokens, opts.donor)
             pairs = harmful_pairs(ctx, target, settings, opts.data, METHOD)[: opts.samples]
 
         from auditor.training import data_hash
