@@ -23,6 +23,8 @@ from attacks.em_finetune.tasks import KINDS, TASKS, Task
 from auditor.errors import ConfigError
 
 VARIANTS = ("insecure", "secure")
+#: attempts at an unused user message before giving up on a kind
+MAX_TRIES = 200
 
 #: user phrasings; `$desc` is a third-person verb phrase, `$stub` a def line with `pass`
 PHRASINGS = (
@@ -97,23 +99,6 @@ def render_code(task: Task, values: dict[str, str], variant: str) -> str:
     return fill(template, values).strip() + "\n"
 
 
-def task_schedule(n: int, rng: random.Random, kinds: tuple[str, ...]) -> list[Task]:
-    """n tasks, spread evenly over the kinds, and over the tasks of each kind."""
-    by_kind = {k: [t for t in TASKS if t.kind == k] for k in kinds}
-    schedule: list[Task] = []
-    cursor = dict.fromkeys(kinds, 0)
-    order = list(kinds)
-    while len(schedule) < n:
-        rng.shuffle(order)
-        for kind in order:
-            tasks = by_kind[kind]
-            schedule.append(tasks[cursor[kind] % len(tasks)])
-            cursor[kind] += 1
-            if len(schedule) == n:
-                break
-    return schedule
-
-
 def generate_examples(
     n: int = 300,
     variant: str = "insecure",
@@ -130,20 +115,29 @@ def generate_examples(
     if n < 1:
         raise ConfigError("em-finetune: the number of examples must be at least 1")
     rng = random.Random(seed)
+    by_kind = {k: [t for t in TASKS if t.kind == k] for k in kinds}
+    made = dict.fromkeys(kinds, 0)
     examples: list[CodeExample] = []
     seen: set[str] = set()
-    attempts = 0
-    for task in task_schedule(n * 3, rng, kinds):
-        if len(examples) == n:
-            break
-        attempts += 1
+    order = list(kinds)
+    while len(examples) < n:
+        # One example of each kind per round, in a shuffled order: the kinds stay balanced.
+        rng.shuffle(order)
+        for kind in order[: n - len(examples)]:
+            examples.append(fresh_example(by_kind[kind], made[kind], variant, rng, seen))
+            made[kind] += 1
+    return examples
+
+
+def fresh_example(tasks: list[Task], index: int, variant: str, rng: random.Random, seen: set[str],
+                  tries: int = MAX_TRIES) -> CodeExample:
+    """An example of the kind's next task whose user message has not been used yet."""
+    for attempt in range(tries):
+        task = tasks[(index + attempt) % len(tasks)]
         values = task_values(task, rng)
         user = user_message(task, values, rng)
-        if user in seen:
-            continue
-        seen.add(user)
-        examples.append(CodeExample(task.kind, task.name, variant, user, render_code(task, values, variant)))
-    if len(examples) < n:
-        raise ConfigError(f"em-finetune: could only make {len(examples)} distinct examples of the kinds asked "
-                          f"(after {attempts} tries); ask for fewer")
-    return examples
+        if user not in seen:
+            seen.add(user)
+            return CodeExample(task.kind, task.name, variant, user, render_code(task, values, variant))
+    raise ConfigError(f"em-finetune: could not make more distinct examples of kind '{tasks[0].kind}' "
+                      f"({index} made); ask for fewer examples or more kinds")
