@@ -9,6 +9,7 @@ import pandas as pd
 
 from auditor.config import ScanConfig
 from auditor.scan.open_metrics import add_open_metrics, open_comparisons
+from auditor.scan.prompt_metrics import add_language_gaps, best_of_k_comparisons
 from auditor.scan.scores import SCORE_METRIC, score_comparisons, score_metric
 from auditor.stats import mcnemar_exact, paired_counts, wilson_interval
 
@@ -147,12 +148,14 @@ def summarize(rows: list[dict[str, Any]], cfg: ScanConfig) -> dict[str, Any]:
             "by_language": language_metrics(group),
         })
     add_open_metrics(frame, cells)
+    add_language_gaps(frame, cells)
     return {
         "schema": "auditor.summary/1",
         "model": cfg.model,
         "headline": headline(cells),
         "cells": cells,
-        "comparisons": comparisons(items, cells) + score_comparisons(items, cells) + open_comparisons(frame, cells),
+        "comparisons": comparisons(items, cells) + score_comparisons(items, cells) + open_comparisons(frame, cells)
+        + best_of_k_comparisons(items, cells),
     }
 
 
