@@ -7,6 +7,7 @@ from typing import Any
 
 from auditor.components import ReportFormat
 from auditor.report.em_section import em_section_lines
+from auditor.report.prompt_section import prompt_section_lines
 
 
 def pct(metric: dict[str, Any] | None) -> str:
@@ -63,6 +64,7 @@ def render_markdown(summary: dict[str, Any], rows: list[dict[str, Any]]) -> str:
             metric = m.get("asr@1") or m.get("over_refusal_rate")
             name = "asr@1" if "asr@1" in m else "over-refusal"
             lines.append(f"| {category} | {m['kind']} | {name} {pct(metric)} |")
+    lines += prompt_section_lines(summary)
     lines += em_section_lines(summary, rows)
     judges = run.get("judge_quality") or {}
     if judges:
