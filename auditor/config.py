@@ -10,13 +10,18 @@ from auditor.errors import ConfigError
 from auditor.models import DEFAULT_MODEL
 from auditor.types import stable_hash
 
+#: the prompt attacks of a scan that names none: the built-in items carry pre-written
+#: variants for all of them, so no helper model or translator is needed
+DEFAULT_ATTACKS = ("direct", "past-tense", "future-tense", "conjugate")
+
 
 @dataclass
 class ScanConfig:
     model: str = DEFAULT_MODEL
     probes: list[str] = field(default_factory=lambda: ["harmful", "benign"])
     probe_columns: dict[str, str] = field(default_factory=dict)
-    attacks: list[str] = field(default_factory=lambda: ["direct"])
+    #: prompt attacks; `direct` is the baseline every other attack is paired with
+    attacks: list[str] = field(default_factory=lambda: list(DEFAULT_ATTACKS))
     #: weight-level pipelines, each a comma-separated chain of transform ids; the base is always included
     pipelines: list[str] = field(default_factory=list)
     judge: str = "keyword"

@@ -103,7 +103,8 @@ class ConjugatePrompting(PromptAttack):
             raise ConfigError(
                 f"{self.id}: item(s) without a pre-written translation ({listing}) and no translator is "
                 f"configured; set -O {self.id}.translator=MODELREF (a chat model) or "
-                f"-O {self.id}.translator_kind=seq2seq -O {self.id}.translator=PATH (NLLB/M2M100 folder)"
+                f"-O {self.id}.translator_kind=seq2seq -O {self.id}.translator=PATH (NLLB/M2M100 folder), "
+                f"or choose the attacks with --attack (the default set includes {self.id})"
             )
         if translator is None:
             return

@@ -99,7 +99,7 @@ class TenseReformulation(PromptAttack):
             raise ConfigError(
                 f"{self.id}: {missing} item(s) need a {self.prompt.tense}-tense rewrite ({why}) and no helper model "
                 f"is configured; set one with -O {self.id}.helper=MODELREF (e.g. bundled:smollm2-135m), "
-                "or leave this attack out"
+                f"or choose the attacks with --attack (the default set includes {self.id})"
             )
         if slots and self.helper is not None:
             self.helper.backend_for(ctx)  # an unknown backend id fails here, before any model work

@@ -39,7 +39,7 @@ def parse_options(values: tuple[str, ...]) -> dict[str, dict[str, Any]]:
 @click.option("-m", "--model", help="Hub id, local folder, BASE+ADAPTER, or bundled:smollm2-135m (default).")
 @click.option("-p", "--probes", multiple=True, help="Probe set id, a .jsonl/.csv/.parquet file, or hf:DATASET[:SPLIT]. Repeatable.")
 @click.option("--probe-columns", help="Column mapping for probe files, e.g. text=prompt,category=type.")
-@click.option("-a", "--attack", multiple=True, help="Prompt attack id (default: direct). Repeatable.")
+@click.option("-a", "--attack", multiple=True, help="Prompt attack id (default: direct, past-tense, future-tense, conjugate). Repeatable.")
 @click.option("--pipeline", multiple=True, help="Weight-level pipeline, e.g. refusal-tuning,harmful-lora. Repeatable.")
 @click.option("-j", "--judge", help="Judge id (default: keyword).")
 @click.option("-b", "--backend", help="Backend id (default: hf).")
