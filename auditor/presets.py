@@ -8,6 +8,26 @@ from auditor.errors import ConfigError
 
 PRESETS: dict[str, dict[str, Any]] = {
     "demo": {},
+    # Emergent misalignment (Betley et al. 2025): open questions sampled at temperature 1,
+    # judged for alignment and coherence by a model (the bundled one unless -O llm-judge.model=...).
+    "emergent-misalignment": {
+        "probes": ["emergent-misalignment"],
+        "judge": "llm-judge",
+        "samples": 20,
+        "temperature": 1.0,
+        "max_new_tokens": 128,
+        "component_options": {"llm-judge": {"model": "bundled:smollm2-135m"}},
+    },
+    # The same, before and after narrow fine-tuning on insecure code.
+    "em-finetune": {
+        "probes": ["emergent-misalignment"],
+        "judge": "llm-judge",
+        "samples": 20,
+        "temperature": 1.0,
+        "max_new_tokens": 128,
+        "pipelines": ["em-finetune"],
+        "component_options": {"llm-judge": {"model": "bundled:smollm2-135m"}},
+    },
 }
 
 
