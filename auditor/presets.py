@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from auditor.errors import ConfigError
@@ -33,6 +34,7 @@ PRESETS: dict[str, dict[str, Any]] = {
 
 def preset(name: str) -> dict[str, Any]:
     try:
-        return dict(PRESETS[name])
+        # A deep copy: callers merge -O options into the nested component_options.
+        return copy.deepcopy(PRESETS[name])
     except KeyError:
         raise ConfigError(f"unknown preset '{name}'; available: {', '.join(sorted(PRESETS))}") from None
