@@ -72,6 +72,7 @@ def render_markdown(summary: dict[str, Any], rows: list[dict[str, Any]]) -> str:
         for jid, q in judges.items():
             lines.append(f"- `{jid}`: {q.get('summary', '')}")
     lines += utility_lines(summary)
+    lines += transform_lines(summary)
     sample = [r for r in rows if r.get("kind") == "harmful"][:5]
     if sample:
         lines += ["", "## Sample transcripts", "", "(report.html has a browsable sample of every cell.)", "",
@@ -125,6 +126,20 @@ def utility_lines(summary: dict[str, Any]) -> list[str]:
         lines.append(f"| {pipeline} | " + " | ".join(format_utility(flat[k]) if k in flat else "–" for k in columns)
                      + " |")
     return lines
+
+
+def transform_lines(summary: dict[str, Any]) -> list[str]:
+    """Figures that weight transforms report about themselves (Target.meta["transform_metrics"])."""
+    lines: list[str] = []
+    for t in summary.get("run", {}).get("targets", []):
+        for entry in (t.get("meta") or {}).get("transform_metrics", []):
+            figures = ", ".join(f"{k} {format_figure(v)}" for k, v in entry.items() if k != "transform")
+            lines.append(f"- `{t['pipeline']}`, step `{entry.get('transform')}`: {md_escape(figures)}")
+    return ["", "## Weight transforms", "", *lines] if lines else []
+
+
+def format_figure(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 class MarkdownReport(ReportFormat):
