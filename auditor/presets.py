@@ -29,6 +29,18 @@ PRESETS: dict[str, dict[str, Any]] = {
         "pipelines": ["em-finetune"],
         "component_options": {"llm-judge": {"model": "bundled:smollm2-135m"}},
     },
+    # Weight-level defenses (docs/antidote-and-flat.md): refusal tuning aligns the bundled
+    # model, harmful LoRA fine-tuning undoes it, Antidote pruning and FLAT unlearning repair it.
+    "antidote-demo": {
+        "probes": ["harmful", "benign"],
+        "attacks": ["direct"],
+        "pipelines": [
+            "refusal-tuning",
+            "refusal-tuning,harmful-lora",
+            "refusal-tuning,harmful-lora,antidote",
+            "refusal-tuning,harmful-lora,flat",
+        ],
+    },
 }
 
 
