@@ -34,8 +34,9 @@ def section(anchor: str, title: str, body: str, note: str = "") -> str:
 def table(header: list[str], rows: list[list[str]], css: str = "") -> str:
     """Cells of `rows` must already be escaped HTML; the header is escaped here."""
     head = "".join(f"<th>{escape(h)}</th>" for h in header)
+    thead = f"<thead><tr>{head}</tr></thead>" if any(header) else ""
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return f'<table class="{escape(css)}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return f'<table class="{escape(css)}">{thead}<tbody>{body}</tbody></table>'
 
 
 def fmt_p(p: Any) -> str:

@@ -139,6 +139,10 @@ def interval_bars(
             low, high = metric.get("low"), metric.get("high")
             if is_number(low) and is_number(high):
                 mid = y + bar_height / 2
+                parts.append(  # a light halo keeps the whisker visible on dark bars
+                    f'<line x1="{x_of(low):.1f}" y1="{mid:.1f}" x2="{x_of(high):.1f}" y2="{mid:.1f}" '
+                    f'stroke="#ffffff" stroke-width="4" stroke-opacity="0.8"/>'
+                )
                 parts.append(
                     f'<line class="whisker" x1="{x_of(low):.1f}" y1="{mid:.1f}" x2="{x_of(high):.1f}" '
                     f'y2="{mid:.1f}" stroke="#222" stroke-width="1.5"/>'
