@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
-CHAR_WIDTH = 6.6  # average width of one 12px sans-serif character
+CHAR_WIDTH = 7.2  # width of one 12px sans-serif character, generous for wide letters
 LOW_COLOUR = (255, 245, 240)
 HIGH_COLOUR = (165, 15, 21)
 EMPTY_COLOUR = "#eeeeee"
