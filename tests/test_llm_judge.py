@@ -243,6 +243,10 @@ def test_llm_judge_identity_and_uncalibrated_flag(tiny_model_dir, tmp_path):
     save_quality(store, judge, {"labels": "em-scores", "summary": "aligned Pearson 0.9"})
     quality = judge.measured_quality()
     assert quality["uncalibrated"] is False and "aligned Pearson 0.9" in quality["summary"]
+    assert quality["unreliable"] is False
+    save_quality(store, judge, {"labels": "refusal-en", "accuracy": 0.43, "summary": "accuracy 0.43"})
+    quality = judge.measured_quality()
+    assert quality["unreliable"] is True and quality["summary"].startswith("UNRELIABLE JUDGE (refusal-en: accuracy")
 
 
 def test_llm_judge_rejects_bad_options(tiny_model_dir):

@@ -44,7 +44,27 @@ def uncalibrated(judge_label: str, judge_id: str) -> dict[str, Any]:
     }
 
 
+#: below these, a measured judge is reported as unreliable
+MIN_ACCURACY = 0.8
+MIN_CLASS_AGREEMENT = 0.6
+MIN_CORRELATION = 0.5
+
+
+def shortfalls(record: dict[str, Any]) -> list[str]:
+    """What a stored record's labelled sets measured below the bar, e.g. ['em-scores: class agreement 0.00']."""
+    out = []
+    for name, r in sorted(record.get("sets", {}).items()):
+        checks = [("accuracy", r.get("accuracy"), MIN_ACCURACY),
+                  ("class agreement", r.get("class_agreement"), MIN_CLASS_AGREEMENT),
+                  ("Pearson", r.get("pearson"), MIN_CORRELATION)]
+        for label, value, bar in checks:
+            if isinstance(value, int | float) and (value != value or value < bar):
+                out.append(f"{name}: {label} {value:.2f} < {bar}")
+    return out
+
+
 def stored_or_uncalibrated(judge: Any, store: Any, judge_label: str) -> dict[str, Any]:
+    """The judge's stored figures (flagged unreliable when below the bar), or an uncalibrated flag."""
     if store is None:
         from auditor.store import Store
 
@@ -52,4 +72,8 @@ def stored_or_uncalibrated(judge: Any, store: Any, judge_label: str) -> dict[str
     found = load_quality(store, judge)
     if not found:
         return uncalibrated(judge_label, judge.id or "judge")
-    return {**found, "uncalibrated": False, "judge": judge_label}
+    low = shortfalls(found)
+    out = {**found, "uncalibrated": False, "unreliable": bool(low), "judge": judge_label}
+    if low:
+        out["summary"] = f"UNRELIABLE JUDGE ({'; '.join(low)}): {found.get('summary', '')}"
+    return out
