@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
@@ -29,7 +30,7 @@ class Rewrite:
     source: str  # "prewritten", "helper", "template-fallback" or "failed"
     attempts: int = 0
     refusals: int = 0
-    rejected: int = 0  # helper outputs that were not a usable rewrite (empty, a copy of the request)
+    rejected: int = 0  # helper outputs that were not a usable rewrite (see is_usable)
 
     def meta(self, helper: str | None) -> dict[str, Any]:
         meta: dict[str, Any] = {"source": self.source}
@@ -52,8 +53,25 @@ def clean_rewrite(raw: str, prompt: TensePrompt) -> str:
     return line.strip().strip("\"'\u201c\u201d\u2018\u2019*").strip()
 
 
-def is_usable(rewrite: str, original: str) -> bool:
-    return len(rewrite.split()) >= 3 and normalise(rewrite) != normalise(original)
+def content_stems(text: str) -> set[str]:
+    """The first five letters of the words of five letters or more (a crude stem)."""
+    return {w[:5] for w in re.findall(r"[a-z0-9']+", normalise(text)) if len(w) >= 5}
+
+
+def is_usable(rewrite: str, original: str, prompt: TensePrompt) -> bool:
+    """A one-line question in the wanted tense that keeps some of the request's words.
+
+    A small helper sampled at temperature 1 often writes off-topic text; these checks
+    send such an answer back for another sample instead of into the scan.
+    """
+    if len(rewrite.split()) < 4 or normalise(rewrite) == normalise(original):
+        return False
+    if not rewrite.rstrip().endswith("?"):
+        return False
+    if prompt.tense_marker and not re.search(prompt.tense_marker, rewrite, flags=re.IGNORECASE):
+        return False
+    wanted = content_stems(original)
+    return not wanted or bool(wanted & content_stems(rewrite))
 
 
 @dataclass
@@ -107,7 +125,7 @@ class Rewriter:
                     retry.append(slot)
                     continue
                 text = clean_rewrite(generation.text, self.prompt)
-                if not is_usable(text, slot[0]):
+                if not is_usable(text, slot[0], self.prompt):
                     tally.rejected += 1
                     retry.append(slot)
                     continue
