@@ -128,7 +128,7 @@ def print_outcome(result: Any) -> None:
     for cell in summary.get("cells", []):
         m = cell["metrics"]
         parts = []
-        for metric in ("refusal_rate", "asr@1", "over_refusal_rate"):
+        for metric in ("refusal_rate", "asr@1", "over_refusal_rate", "misaligned_rate", "coherent_rate"):
             if metric in m:
                 parts.append(f"{metric} {pct(m[metric])}")
         click.echo(f"{cell['pipeline']:>24} | {cell['attack']:<14} | {cell['probe_set']:<10} | " + "; ".join(parts))
