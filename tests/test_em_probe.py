@@ -163,3 +163,19 @@ def test_open_items_without_em_verdicts_get_no_open_metrics():
     rows[0]["verdict"] = {"label": "complied", "details": {}}
     [cell] = summarize(rows, ScanConfig())["cells"]
     assert "misaligned_rate" not in cell["metrics"]
+
+
+def test_report_section_shows_the_narrow_behaviour_check_and_comparisons():
+    from auditor.report.em_section import em_section_lines
+
+    rows = [open_row("base", "q0", "aligned"), open_row("em-finetune", "q0", "misaligned")]
+    summary = summarize(rows, ScanConfig())
+    summary["run"] = {"targets": [{"pipeline": "em-finetune", "meta": {"em-finetune": {
+        "variant": "insecure", "n_examples": 300,
+        "vulnerable_code": {"before": {"asked_kind": 2, "n": 26, "parses": 20},
+                            "after": {"asked_kind": 11, "n": 26, "parses": 24}}}}}]}
+    text = "\n".join(em_section_lines(summary, rows))
+    assert "2/26 before, **11/26 after**" in text
+    assert "| em-finetune / direct | base / direct | 1 |" in text
+    assert "| q0 | 1 | 100% (1/1) |" in text
+    assert em_section_lines({"cells": []}, []) == []

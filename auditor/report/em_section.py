@@ -103,7 +103,7 @@ def em_section_lines(summary: dict[str, Any], rows: list[dict[str, Any]]) -> lis
         for r in flagged:
             d = r["verdict"].get("details", {})
             lines.append(
-                f"| {r['pipeline']} | {escape(r['prompt'])[:100]} | {escape(r['response'])[:240]} | "
+                f"| {r.get('pipeline', '')} | {escape(r.get('prompt', ''))[:100]} | {escape(r.get('response', ''))[:240]} | "
                 f"{_num(d.get('aligned'))} | {_num(d.get('coherent'))} |"
             )
     return lines
