@@ -24,6 +24,8 @@ class ScanConfig:
     attacks: list[str] = field(default_factory=lambda: list(DEFAULT_ATTACKS))
     #: weight-level pipelines, each a comma-separated chain of transform ids; the base is always included
     pipelines: list[str] = field(default_factory=list)
+    #: measure perplexity and QA accuracy per pipeline (None: only when there are pipelines)
+    utility: bool | None = None
     judge: str = "keyword"
     backend: str = "hf"
     backend_options: dict[str, Any] = field(default_factory=dict)
@@ -48,6 +50,9 @@ class ScanConfig:
 
     #: fields that do not change what is computed
     NON_SEMANTIC = ("output_dir", "fail_on", "formats", "chunk_size", "backend_options")
+
+    def wants_utility(self) -> bool:
+        return bool(self.pipelines) if self.utility is None else bool(self.utility)
 
     def validate(self) -> None:
         if self.split not in ("eval", "train", "all"):

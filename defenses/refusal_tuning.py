@@ -107,7 +107,8 @@ class RefusalTuning(Defense):
         limit = self.settings["utility_limit"]
         if self.settings["utility_data"]:
             examples = load_chat_dataset(self.settings["utility_data"])
-            return examples[: int(limit)] if limit else examples
+            examples = examples[: int(limit)] if limit else examples
+            return [ChatExample(e.messages, {"kind": "utility"}) for e in examples]
         prompts = [r["text"] for r in shipped_rows("utility", "instructions.jsonl")]
         if limit:
             prompts = prompts[: int(limit)]

@@ -24,10 +24,18 @@ from auditor.scan.attack_hooks import (
     postprocess_responses,
 )
 from auditor.scan.gate import evaluate_gates, unmatched_gates
-from auditor.scan.plan import Attempt, build_attacks, expand, load_probe_sets, materialize
+from auditor.scan.plan import (
+    Attempt,
+    build_attacks,
+    check_pipelines,
+    expand,
+    load_probe_sets,
+    materialize,
+)
 from auditor.scan.rundir import open_run_dir, write_state
 from auditor.store import Store
 from auditor.types import JudgeInput, Verdict, stable_hash
+from auditor.utility import measure_utility
 
 VERDICTS = "verdict"
 
@@ -72,6 +80,7 @@ def run_scan(
     probe_sets = load_probe_sets(ctx)
     attacks = build_attacks(ctx)
     check_attacks(ctx, attacks, probe_sets)
+    check_pipelines(ctx)
     judge = host.get("judge", cfg.judge)(**ctx.options_for(cfg.judge))
 
     run_dir, resumed = open_run_dir(cfg.output_dir, cfg.model, cfg.config_hash(), cfg.to_dict())
@@ -85,11 +94,14 @@ def run_scan(
             f"{sum(len(v) for v in probe_sets.values())} item(s)")
 
     rows: list[dict[str, Any]] = []
+    utility: dict[str, Any] = {}
     partial = run_dir / "results.jsonl"
     partial.write_text("")
     for target in targets:
         mine = [a for a in attempts if a.target is target]
         generations = ctx.generate(target, [a.request for a in mine], desc=f"generate {target.pipeline}")
+        if cfg.wants_utility():
+            utility[target.pipeline] = measure_utility(target, ctx)
         responses = postprocess_responses(ctx, mine, generations)
         verdicts = judge_cached(ctx, judge, mine, responses)
         target_rows = [
@@ -105,6 +117,8 @@ def run_scan(
 
     summary = summarize(rows, cfg)
     summary["attacks"] = attack_notes(attacks)
+    if utility:
+        summary["utility"] = utility
     annotate_cells(summary, summary["attacks"])
     summary["run"] = run_metadata(cfg, host, targets, judge, started, ctx, resumed)
     quality = judge.measured_quality()

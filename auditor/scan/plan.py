@@ -66,6 +66,13 @@ def parse_pipeline(spec: str) -> list[str]:
     return steps
 
 
+def check_pipelines(ctx: RunContext) -> None:
+    """Fail before any model work on an unknown step, a prompt attack in a pipeline or bad options."""
+    for spec in ctx.config.pipelines:
+        for cid in parse_pipeline(spec):
+            resolve_transform(ctx, cid)(**ctx.options_for(cid))
+
+
 def materialize(ctx: RunContext, base: Target, spec: str) -> Target:
     target = base
     for cid in parse_pipeline(spec):
