@@ -60,6 +60,16 @@ def test_language_gaps_and_best_of_k_paired_tests_by_hand():
     assert lines.index(sw_line) < lines.index(next(x for x in lines if x.startswith("| base | conjugate | harmful | fr |")))
 
 
+def test_a_single_language_cell_still_gets_its_gap_to_direct():
+    rows = paired_rows("base", "direct", "harmful", "harmful", [True, True, False])
+    ja = paired_rows("base", "conjugate", "harmful", "harmful", [False, False, False])
+    for row in ja:
+        row["language"] = "ja"
+    cell = next(c for c in summarize(rows + ja, ScanConfig())["cells"] if c["attack"] == "conjugate")
+    assert cell["by_language"]["ja"]["asr"]["value"] == 1.0
+    assert cell["by_language"]["ja"]["gap_vs_direct"]["only_this_language"] == 2
+
+
 def test_k1_attacks_get_no_best_of_k_comparison():
     rows = paired_rows("base", "direct", "harmful", "harmful", [True, False]) + \
         paired_rows("base", "past-tense", "harmful", "harmful", [False, False])
@@ -93,6 +103,10 @@ def test_scan_yaml_attacks_and_options(tmp_path, tiny_model_dir):
     [run_dir] = list((tmp_path / "out").iterdir())
     rows = [json.loads(x) for x in (run_dir / "results.jsonl").read_text().splitlines()]
     assert [(r["attack"], r["language"]) for r in rows] == [("future-tense", "en"), ("conjugate", "ja")]
+    summary = json.loads((run_dir / "summary.json").read_text())
+    cells = {c["attack"]: c for c in summary["cells"]}
+    # One language is still a language figure (no direct cell here, so no gap to it).
+    assert set(cells["conjugate"]["by_language"]) == {"ja"} and cells["future-tense"]["by_language"] == {}
 
 
 def test_unknown_attack_lists_the_prompt_attacks(tmp_path, tiny_model_dir, capsys):

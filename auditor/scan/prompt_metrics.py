@@ -55,15 +55,21 @@ def paired_gap(baseline: pd.Series, other: pd.Series) -> dict[str, Any] | None:
 def add_language_gaps(frame: pd.DataFrame, cells: list[dict[str, Any]]) -> None:
     harmful = frame[frame["kind"] == "harmful"]
     for cell in cells:
-        by_language = cell.get("by_language")
-        if not by_language or cell["attack"] == "direct":
+        if cell["attack"] == "direct" or "harmful" not in cell.get("kinds", []):
             continue
         same = (harmful["pipeline"] == cell["pipeline"]) & (harmful["probe_set"] == cell["probe_set"])
         direct_rows = harmful[same & (harmful["attack"] == "direct")]
-        baseline = first_per_item(direct_rows, "success") if len(direct_rows) else None
         cell_rows = harmful[same & (harmful["attack"] == cell["attack"])]
+        by_language = cell.setdefault("by_language", {})
+        # A cell in the direct prompts' own language(s) (English without a direct cell) has no
+        # language figures to add.
+        reference = set(direct_rows["language"]) or {"en"}
+        if not by_language and set(cell_rows["language"]) <= reference:
+            continue
+        baseline = first_per_item(direct_rows, "success") if len(direct_rows) else None
         for language, rows in cell_rows.groupby("language"):
             entry = by_language.setdefault(language, {})
+            entry.setdefault("asr", _rate(int(_flags(rows["success"]).sum()), len(rows)))
             if baseline is not None:
                 gap = paired_gap(baseline, first_per_item(rows, "success"))
                 if gap:
