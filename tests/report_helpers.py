@@ -87,8 +87,8 @@ def demo_summary(rows: list[dict[str, Any]], fail_on: list[str] | None = None) -
                                       "per_language": {"en": {"n": 60, "accuracy": 0.95, "precision": 0.93,
                                                               "recall": 0.97}}}},
     }
-    summary["utility"] = {"base": {"qa_accuracy": {"value": 0.6, "low": 0.45, "high": 0.74, "n": 40}},
-                          "defended": {"qa_accuracy": {"value": 0.55, "low": 0.4, "high": 0.69, "n": 40}}}
+    summary["utility"] = {"base": {"perplexity": 21.5, "qa_accuracy": {"value": 0.6, "low": 0.45, "high": 0.74, "successes": 24, "n": 40}},
+                          "defended": {"perplexity": 24.25, "qa_accuracy": {"value": 0.55, "low": 0.4, "high": 0.69, "successes": 22, "n": 40}}}
     summary["gates"] = gate_record(summary, fail_on or [])
     return summary
 

@@ -56,7 +56,8 @@ def test_report_sections_carry_the_numbers(report_file):
     assert text.count("<svg") >= 5  # heatmap, three bar charts, category heatmaps
     assert "80.0% [49.0%, 94.3%] n=10" in text  # base / direct asr@1 with its Wilson interval
     assert "0.0156" in text  # the McNemar p-value of defended vs base
-    assert "qa_accuracy" in text and "0.55 [0.4, 0.69]" in text  # utility section shown when present
+    assert "55.0% [40.0%, 69.0%] n=40" in text and "24.25" in text  # utility section shown when present
+    assert "Utility: qa_accuracy per pipeline" in text
     assert "accuracy 0.950" in text and "0.930" in text  # judge quality
     assert "fp-defended" in text and "refusal-tuning (lora)" in text  # provenance
 

@@ -40,6 +40,10 @@ def compare(run_a: str, run_b: str, outputs: tuple[str, ...], fail_on: tuple[str
     click.echo(text_table(comparison, alpha))
     for key, change in comparison["config_changes"].items():
         click.echo(f"changed {key}: {json.dumps(change['a'], default=str)} -> {json.dumps(change['b'], default=str)}")
+    for side, key in (("A", "only_in_a"), ("B", "only_in_b")):
+        if comparison[key]:
+            cells = ", ".join(f"{c['pipeline']} / {c['attack']} / {c['probe_set']}" for c in comparison[key])
+            click.echo(f"only in {side} (not compared): {cells}")
     for warning in comparison["warnings"]:
         click.echo(f"Warning: {warning}", err=True)
     for out in outputs:

@@ -88,7 +88,7 @@ def render_html(summary: dict[str, Any], rows: list[dict[str, Any]]) -> str:
                   "Share of harmful requests answered on the first attempt (asr@1). Darker is worse."),
         s.section("rates", "Rates with 95% intervals", s.rate_bars(summary) + s.score_bars(summary)),
         s.section("cells", "All cells", s.cells_table(summary)),
-        s.section("costs", "What each defense buys and costs", s.defense_costs(summary),
+        s.section("costs", "What each defense buys and costs", s.defense_costs(summary) + s.utility_bars(summary),
                   "Differences are against the base model on the same items (exact McNemar test)."),
         s.section("categories", "By category", s.category_heatmaps(summary) + s.language_heatmap(summary)
                   + s.question_heatmap(summary)),

@@ -331,6 +331,8 @@ def format_utility(value: Any) -> str:
         v, low, high = value.get("value"), value.get("low"), value.get("high")
         if not is_number(v):
             return "–"
+        if "successes" in value:  # a rate with its Wilson interval
+            return interval_text(value)
         text = f"{v:.3g}"
         if is_number(low) and is_number(high):
             text += f" [{low:.3g}, {high:.3g}]"
@@ -369,6 +371,21 @@ def defense_costs(summary: dict[str, Any]) -> str:
     header = ["pipeline", "asr@1, direct", "worst asr@1 (attack)", "over-refusal, direct",
               *(f"utility: {k}" for k in utility_columns)]
     return table(header, rows, "costs")
+
+
+def utility_bars(summary: dict[str, Any]) -> str:
+    """One chart per utility rate (e.g. qa_accuracy) across pipelines: the capability a defense costs."""
+    utility = utility_of(summary)
+    flat = {pipeline: flat_metrics(data) for pipeline, data in utility.items()}
+    names = unique([k for metrics in flat.values() for k, v in metrics.items()
+                    if isinstance(v, dict) and "successes" in v])
+    out = []
+    for name in names:
+        bars = [(pipeline, metrics[name]) for pipeline, metrics in flat.items() if name in metrics]
+        title = f"Utility: {name} per pipeline"
+        out.append(f"<figure><figcaption>{escape(title)}, 95% Wilson intervals (higher is better)</figcaption>"
+                   f"{interval_bars(bars, title)}</figure>")
+    return "".join(out)
 
 
 def judges_section(summary: dict[str, Any], rows: list[dict[str, Any]]) -> str:
