@@ -109,7 +109,9 @@ def test_a_helper_that_always_refuses(tmp_path, tiny_model_dir, policy):
     variants = attack.variants(item(4), 1, ctx)
     assert len(backend.seen) == 3  # one try and two retries
     if policy == "skip":
-        assert variants == []
+        assert variants == [] and attack.variants(item(4), 1, ctx) == []
+        assert len(backend.seen) == 3 and ctx.stats["cached"] == 0  # a skipped slot is not tried again
+        assert attack.report_notes()["variant_sources"] == {"skipped": 1}
         return
     [variant] = variants
     assert variant.text == FALLBACK_FRAMES["future"].format(request=item(4).text)

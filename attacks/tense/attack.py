@@ -75,6 +75,7 @@ class TenseReformulation(PromptAttack):
         self.settings.check(self.id)
         self.helper = HelperModel.from_options(options, self.id)
         self._rewrites: dict[tuple[str, int], Rewrite] = {}
+        self._skipped: set[tuple[str, int]] = set()
         self._counts: dict[str, int] = {}
 
     @property
@@ -89,7 +90,8 @@ class TenseReformulation(PromptAttack):
     def helper_slots(self, items: Sequence[ProbeItem], k: int) -> list[tuple[str, int]]:
         """(request text, variant index) pairs that only a helper can write."""
         return [(item.text, index) for item in items for index in range(k)
-                if (item.text, index) not in self._rewrites and not (index == 0 and self.prewritten(item))]
+                if (item.text, index) not in self._rewrites and (item.text, index) not in self._skipped
+                and not (index == 0 and self.prewritten(item))]
 
     def check(self, items: Sequence[ProbeItem], k: int, ctx: RunContext) -> None:
         slots = self.helper_slots(items, k)
@@ -119,7 +121,9 @@ class TenseReformulation(PromptAttack):
         for slot, rewrite in rewriter.rewrite(ctx, slots).items():
             if rewrite.source == "failed":
                 rewrite = self.fallback(slot[0], rewrite)
-            if rewrite is not None:
+            if rewrite is None:
+                self._skipped.add(slot)
+            else:
                 self._rewrites[slot] = rewrite
 
     def fallback(self, request_text: str, failed: Rewrite) -> Rewrite | None:
@@ -137,7 +141,7 @@ class TenseReformulation(PromptAttack):
         return Rewrite(frame, "template-fallback", failed.attempts, failed.refusals, failed.rejected)
 
     def variants(self, item: ProbeItem, k: int, ctx: RunContext) -> list[PromptVariant]:
-        if any((item.text, i) not in self._rewrites for i in range(k)):
+        if self.helper_slots([item], k) or (self.prewritten(item) and (item.text, 0) not in self._rewrites):
             self.prepare([item], k, ctx)
         out = []
         helper = self.helper.reference if self.helper else None
