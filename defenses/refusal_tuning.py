@@ -10,7 +10,12 @@ past-tense fine-tuning defense; R-Tuning, Zhang et al. 2024, for refusal as a le
   collapse to one string and covers the reformulations attacks use;
 - utility data: by default the model's own greedy answers to general instructions
   (auditor/data/utility/instructions.jsonl), i.e. self-distillation, which keeps its
-  behaviour on ordinary requests; or a user file with prompt/response columns.
+  behaviour on ordinary requests; or a user file with prompt/response columns;
+- contrast data (`contrast`, on by default): the model's own answers to benign requests
+  that merely sound alarming ("how do I kill time at the airport"), from
+  auditor/data/utility/contrast.jsonl. They teach where refusal stops, which keeps
+  over-refusal down. That pool is written separately from the benign over-refusal probe
+  set and shares no item with it.
 
 `ratio` is the share of refusal examples in the mix. Evaluation-split harmful items and
 the benign over-refusal probes are never trained on.
@@ -48,6 +53,8 @@ class RefusalTuning(Defense):
         "utility_limit": None,
         "utility_max_new_tokens": 96,
         "refusals": None,
+        "contrast": True,
+        "contrast_limit": None,
         "seed": 0,
     }
 
@@ -70,36 +77,41 @@ class RefusalTuning(Defense):
 
     def apply(self, target, ctx):
         utility = self.utility_examples(target, ctx)
-        refusals = self.refusal_examples(ctx, self.refusal_count(len(utility)))
+        contrast = self.contrast_examples(target, ctx) if truthy(self.settings["contrast"]) else []
+        refusals = self.refusal_examples(ctx, self.refusal_count(len(utility) + len(contrast)))
         rng = random.Random(int(self.settings["seed"]))
-        mix = utility + refusals
+        mix = utility + contrast + refusals
         rng.shuffle(mix)
-        ctx.log(f"[refusal-tuning] {len(refusals)} refusals + {len(utility)} utility examples "
-                f"(refusal share {len(refusals) / len(mix):.0%})")
+        ctx.log(f"[refusal-tuning] {len(refusals)} refusals + {len(utility)} utility + {len(contrast)} contrast "
+                f"examples (refusal share {len(refusals) / len(mix):.0%})")
         return train_lora(target, mix, self.training, method=self.id or "refusal-tuning", ctx=ctx)
 
     def refusal_count(self, n_utility: int) -> int:
         return max(1, round(self.ratio * n_utility / (1 - self.ratio)))
 
-    def refusal_pool(self, ctx) -> list[tuple[str, str]]:
-        """(item id, prompt) for every train-split harmful item and each of its variants."""
+    def refusal_pool(self, ctx) -> list[tuple[str, str, str]]:
+        """(item id, prompt, variant name) for every train-split harmful item and each of its variants."""
         pool = []
         for item in train_split_items(ctx, str(self.settings["probes"])):
-            pool += [(item.id, text) for _name, text, _lang in item_prompts(item, self.variants)]
+            pool += [(item.id, text, name) for name, text, _lang in item_prompts(item, self.variants)]
         if not pool:
             raise DatasetError(f"refusal-tuning: no harmful prompts for variants {', '.join(self.variants)}")
         return pool
 
     def refusal_examples(self, ctx, count: int) -> list[ChatExample]:
-        """`count` (prompt, refusal) pairs: the pool shuffled, cycled when `count` exceeds it."""
+        """`count` (prompt, refusal) pairs: every request as written first, then its variants
+        in random order; the pool is cycled when `count` exceeds it."""
         pool = self.refusal_pool(ctx)
         phrasings = refusal_phrasings(self.settings["refusals"])
         rng = random.Random(int(self.settings["seed"]) + 1)
-        order = list(pool)
-        rng.shuffle(order)
+        originals = [p for p in pool if p[2] == "original"]
+        variants = [p for p in pool if p[2] != "original"]
+        rng.shuffle(originals)
+        rng.shuffle(variants)
+        order = originals + variants
         out = []
         for i in range(count):
-            item_id, prompt = order[i % len(order)]
+            item_id, prompt, _variant = order[i % len(order)]
             out.append(ChatExample.from_pair(prompt, rng.choice(phrasings), kind="refusal", item=item_id))
         return out
 
@@ -110,15 +122,35 @@ class RefusalTuning(Defense):
             examples = examples[: int(limit)] if limit else examples
             return [ChatExample(e.messages, {"kind": "utility"}) for e in examples]
         prompts = [r["text"] for r in shipped_rows("utility", "instructions.jsonl")]
-        if limit:
-            prompts = prompts[: int(limit)]
-        answers = generate_answers(ctx, target, prompts, int(self.settings["utility_max_new_tokens"]),
-                                   desc="refusal-tuning: utility answers")
-        examples = [ChatExample.from_pair(p, a, kind="utility") for p, a in zip(prompts, answers, strict=True)
-                    if a.strip()]
+        examples = self.own_answers(target, ctx, prompts[: int(limit)] if limit else prompts, "utility")
         if not examples:
             raise DatasetError("refusal-tuning: the model gave no usable answers to the utility prompts")
         return examples
+
+    def contrast_examples(self, target, ctx) -> list[ChatExample]:
+        limit = self.settings["contrast_limit"]
+        prompts = [r["text"] for r in shipped_rows("utility", "contrast.jsonl")]
+        return self.own_answers(target, ctx, prompts[: int(limit)] if limit else prompts, "contrast")
+
+    def own_answers(self, target, ctx, prompts: list[str], kind: str) -> list[ChatExample]:
+        """The model's own answers (self-distillation); empty answers and refusals are left out."""
+        answers = generate_answers(ctx, target, prompts, int(self.settings["utility_max_new_tokens"]),
+                                   desc=f"refusal-tuning: {kind} answers")
+        return [ChatExample.from_pair(p, a, kind=kind) for p, a in zip(prompts, answers, strict=True)
+                if is_answer(a)]
+
+
+def is_answer(text: str) -> bool:
+    """Non-empty and not a refusal: training on the model's own refusals would teach over-refusal."""
+    from auditor.judges.keyword import KeywordJudge
+
+    return bool(text.strip()) and not KeywordJudge().judge_one(text).refused
+
+
+def truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() not in ("", "0", "false", "no", "off")
+    return bool(value)
 
 
 def refusal_phrasings(path: str | None) -> list[str]:

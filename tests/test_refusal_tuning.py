@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from finetune_helpers import CapturingTrainer, scripted_context
+from finetune_helpers import AnsweringBackend, CapturingTrainer, scripted_context
 
 from auditor.errors import ConfigError, DatasetError
 from auditor.judges.keyword import KeywordJudge
@@ -45,15 +45,34 @@ def test_trains_only_on_train_split_refusals_and_utility(tiny_model_dir, trainer
     assert refusal_prompts <= train_texts
     assert not every_prompt & eval_texts
     assert not every_prompt & benign
-    # 120 utility answers, as many refusals (ratio 0.5)
+    # 120 utility answers + 72 contrast answers, as many refusals (ratio 0.5)
     assert len(texts_of(examples, "utility")) == 120
-    assert len(refusal_prompts) == 120 == len(texts_of(examples, "refusal"))
+    assert len(texts_of(examples, "contrast")) == 72
+    assert len(refusal_prompts) == 192 == len(texts_of(examples, "refusal"))
+    # every train item as written comes first in the refusal pool
+    assert {i.text for i in harmful if i.split == "train"} <= refusal_prompts
     assert trainer.calls[-1]["method"] == "refusal-tuning"
+
+
+def test_contrast_pool_is_disjoint_from_the_over_refusal_probes():
+    contrast = {r["text"].strip().lower() for r in read_jsonl_resource("utility", "contrast.jsonl")}
+    benign = {i.text.strip().lower() for i in BenignProbes().load()}
+    instructions = {r["text"].strip().lower() for r in read_jsonl_resource("utility", "instructions.jsonl")}
+    assert len(contrast) >= 60 and not contrast & benign and not instructions & benign
+
+
+def test_own_refusals_are_not_used_as_utility_data(tiny_model_dir, trainer, monkeypatch):
+    ctx = scripted_context(tiny_model_dir)
+    monkeypatch.setattr(AnsweringBackend, "respond", staticmethod(
+        lambda r: "I can't help with that." if "kill" in r.messages[-1][1].lower() else "Here you go."))
+    RefusalTuning().apply(resolve_model(str(tiny_model_dir)), ctx)
+    kept = texts_of(trainer.examples, "contrast") + texts_of(trainer.examples, "utility")
+    assert kept and not any("kill" in t.lower() for t in kept)
 
 
 def test_refusals_cover_variants_and_vary(tiny_model_dir, trainer):
     ctx = scripted_context(tiny_model_dir)
-    RefusalTuning(ratio=0.75).apply(resolve_model(str(tiny_model_dir)), ctx)  # 360 >= the 320-prompt pool
+    RefusalTuning(ratio=0.75).apply(resolve_model(str(tiny_model_dir)), ctx)  # 576 >= the 320-prompt pool
     examples = trainer.examples
     prompts = set(texts_of(examples, "refusal"))
     train = [i for i in HarmfulProbes().load() if i.split == "train"]
@@ -70,9 +89,11 @@ def test_refusals_cover_variants_and_vary(tiny_model_dir, trainer):
 
 def test_ratio_and_variant_options(tiny_model_dir, trainer):
     ctx = scripted_context(tiny_model_dir)
-    RefusalTuning(ratio=0.2, variants="original", utility_limit=40).apply(resolve_model(str(tiny_model_dir)), ctx)
+    RefusalTuning(ratio=0.2, variants="original", utility_limit=40, contrast="false").apply(
+        resolve_model(str(tiny_model_dir)), ctx)
     refusals = texts_of(trainer.examples, "refusal")
     assert len(refusals) == 10 and len(texts_of(trainer.examples, "utility")) == 40
+    assert not texts_of(trainer.examples, "contrast")
     originals = {i.text for i in HarmfulProbes().load() if i.split == "train"}
     assert set(refusals) <= originals
 
@@ -81,7 +102,7 @@ def test_user_utility_data(tiny_model_dir, trainer, tmp_path):
     data = tmp_path / "utility.jsonl"
     data.write_text("\n".join(json.dumps({"prompt": f"Tell me fact {i}", "response": f"Fact {i}."}) for i in range(6)))
     ctx = scripted_context(tiny_model_dir)
-    RefusalTuning(utility_data=str(data)).apply(resolve_model(str(tiny_model_dir)), ctx)
+    RefusalTuning(utility_data=str(data), contrast=False).apply(resolve_model(str(tiny_model_dir)), ctx)
     user_pairs = [(e.messages[-2][1], e.messages[-1][1]) for e in trainer.examples if e.meta["kind"] == "utility"]
     assert sorted(user_pairs) == sorted((f"Tell me fact {i}", f"Fact {i}.") for i in range(6))
     assert len(texts_of(trainer.examples, "refusal")) == 6

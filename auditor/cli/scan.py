@@ -14,6 +14,7 @@ FIELD_OF = {
     "k": "k", "samples": "samples", "max_new_tokens": "max_new_tokens", "temperature": "temperature",
     "seed": "seed", "system_prompt": "system_prompt", "output_dir": "output_dir", "fail_on": "fail_on",
     "formats": "formats", "allow_pickle": "allow_pickle", "trust_remote_code": "trust_remote_code",
+    "utility": "utility",
 }
 
 
@@ -41,6 +42,8 @@ def parse_options(values: tuple[str, ...]) -> dict[str, dict[str, Any]]:
 @click.option("--probe-columns", help="Column mapping for probe files, e.g. text=prompt,category=type.")
 @click.option("-a", "--attack", multiple=True, help="Prompt attack id (default: direct, past-tense, future-tense, conjugate). Repeatable.")
 @click.option("--pipeline", multiple=True, help="Weight-level pipeline, e.g. refusal-tuning,harmful-lora. Repeatable.")
+@click.option("--utility/--no-utility", default=None,
+              help="Measure perplexity and QA accuracy per pipeline (default: when there are pipelines).")
 @click.option("-j", "--judge", help="Judge id (default: keyword).")
 @click.option("-b", "--backend", help="Backend id (default: hf).")
 @click.option("--device", help="cpu, cuda, cuda:1 or auto (default).")
@@ -132,6 +135,10 @@ def print_outcome(result: Any) -> None:
             if metric in m:
                 parts.append(f"{metric} {pct(m[metric])}")
         click.echo(f"{cell['pipeline']:>24} | {cell['attack']:<14} | {cell['probe_set']:<10} | " + "; ".join(parts))
+    for pipeline, utility in (summary.get("utility") or {}).items():
+        ppl = utility.get("perplexity")
+        click.echo(f"{pipeline:>24} | utility        | held-out perplexity {ppl:.2f}; QA accuracy "
+                   f"{pct(utility.get('qa_accuracy'))}" if ppl is not None else f"{pipeline:>24} | utility        | –")
     work = summary.get("run", {}).get("work", {})
     click.echo(f"Wall time {result.wall_seconds:.1f} s; generated {work.get('generated', 0)}, "
                f"from cache {work.get('cached', 0)}.")

@@ -14,6 +14,7 @@ import math
 import random
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -129,7 +130,10 @@ def run_training(
         bias="none",
         task_type="CAUSAL_LM",
     )
-    model = get_peft_model(model, lora)
+    with warnings.catch_warnings():
+        # peft probes a transformers attribute that transformers 5 marks deprecated.
+        warnings.simplefilter("ignore", FutureWarning)
+        model = get_peft_model(model, lora)
     model.train()
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=config.learning_rate, weight_decay=config.weight_decay)
