@@ -187,7 +187,8 @@ def run_main(argv, capsys):
 
 
 def scan_args(model_dir, out_dir, *extra):
-    return ["scan", "-m", str(model_dir), "--limit", "2", "--max-new-tokens", "4", "-q", "-o", str(out_dir), *extra]
+    return ["scan", "-m", str(model_dir), "--limit", "2", "--max-new-tokens", "4", "-q", "-o", str(out_dir),
+            "-a", "direct", *extra]
 
 
 def only_run(out_dir):

@@ -72,3 +72,15 @@ def test_report_format_of_a_broken_plugin_exits_3(tmp_path, capsys):
     run_dir = write_run(tmp_path / "run", demo_rows())
     code, out, err = run_main(["report", str(run_dir), "-f", "pdf"], capsys)
     assert code == 3 and "failed to load" in err
+
+
+def test_report_keeps_what_the_scan_added_after_aggregating(tmp_path, capsys):
+    rows = demo_rows()
+    summary = demo_summary(rows)
+    summary["attacks"] = {"past-tense": {"asr_at_k_rule": "any of k reformulations answered"}}
+    run_dir = write_run(tmp_path / "run", rows, summary)
+    code, out, err = run_main(["report", str(run_dir), "-f", "json"], capsys)
+    assert code == 0, err
+    fresh = json.loads((run_dir / "summary.json").read_text())
+    rules = {c["attack"]: c["metrics"]["asr@k"].get("rule") for c in fresh["cells"] if "asr@k" in c["metrics"]}
+    assert rules == {"direct": None, "past-tense": "any of k reformulations answered"}

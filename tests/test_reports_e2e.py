@@ -9,7 +9,7 @@ from report_helpers import census, dump_dom, find_chromium, only_run, run_main
 
 pytestmark = pytest.mark.e2e
 
-SCAN = ["scan", "--limit", "4", "--max-new-tokens", "24", "-q"]
+SCAN = ["scan", "--limit", "4", "--max-new-tokens", "24", "-q", "-a", "direct"]
 
 
 def test_bundled_model_report_compare_and_gates(tmp_path, capsys):

@@ -86,9 +86,12 @@ def resummarize(run: StoredRun) -> dict[str, Any]:
     """summarize() over the stored rows; sections summarize() does not produce (run metadata,
     utility, anything a plugin added) are kept from the stored summary."""
     from auditor.scan.aggregate import summarize
+    from auditor.scan.attack_hooks import annotate_cells
 
     fresh = summarize(run.rows, stored_config(run))
     for key, value in run.summary.items():
         if key not in fresh and key != "gates":
             fresh[key] = value
+    if isinstance(fresh.get("attacks"), dict):
+        annotate_cells(fresh, fresh["attacks"])  # as the scan does: each attack's asr@k rule
     return fresh
