@@ -127,3 +127,18 @@ def test_open_question_cells_get_misalignment_charts(tmp_path):
     assert "misaligned_rate on probe set em-questions" in text
     assert "Misaligned answers to open questions" in text and "misaligned rate by question" in text
     assert "40.0% [16.8%, 68.7%] n=10" in text  # 4 misaligned of 10 eligible answers
+
+
+def test_report_tolerates_nulls_from_summary_json():
+    """A summary read back from JSON has null where the scan had NaN."""
+    import json
+
+    from auditor.report.summary_json import clean
+
+    rows = demo_rows()
+    summary = json.loads(json.dumps(clean(demo_summary(rows))))
+    for comparison in summary["comparisons"]:
+        comparison["p_value"] = None
+    summary["cells"][0]["metrics"]["asr@1"].update(value=None, low=None, high=None)
+    text = render_html(summary, rows)
+    assert "p=n/a" in text and "no data" in text

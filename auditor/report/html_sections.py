@@ -47,6 +47,10 @@ def fmt_p(p: Any) -> str:
     return escape(f"{p:.3g}")
 
 
+def plain_p(p: Any) -> str:
+    return f"{p:.3g}" if is_number(p) else "n/a"
+
+
 def significance(p: Any, alpha: float = 0.05) -> str:
     return '<span class="sig">significant</span>' if is_number(p) and p < alpha else ""
 
@@ -113,7 +117,7 @@ def headline_findings(summary: dict[str, Any]) -> list[str]:
         if comp:
             findings.append(
                 f"Pipeline {cell['pipeline']}: asr@1 {percent(comp['rate_b'], 1)} against {percent(comp['rate_a'], 1)} "
-                f"for the base model on {comp['n_shared']} shared items (McNemar p={comp['p_value']:.3g})."
+                f"for the base model on {comp['n_shared']} shared items (McNemar p={plain_p(comp.get('p_value'))})."
             )
     return findings
 
@@ -359,7 +363,8 @@ def defense_costs(summary: dict[str, Any]) -> str:
             for kind, metric, bucket in (("harmful", "asr@1", harm), ("benign", "over_refusal_rate", over)):
                 if kind in c["kinds"] and metric in c["metrics"]:
                     comp = index.get((pipeline, "direct", c["probe_set"], "pipeline", metric))
-                    delta = (f" ({100 * comp['diff']:+.1f} pts vs base, p={comp['p_value']:.3g})" if comp else "")
+                    delta = (f" ({100 * comp['diff']:+.1f} pts vs base, p={plain_p(comp.get('p_value'))})"
+                             if comp and is_number(comp.get("diff")) else "")
                     bucket.append(escape(f"{c['probe_set']}: {interval_text(c['metrics'][metric])}{delta}"))
         attacked = [c for c in cells if c["pipeline"] == pipeline and "asr@1" in c["metrics"]]
         worst = max(attacked, key=lambda c: c["metrics"]["asr@1"].get("value") or 0, default=None)
