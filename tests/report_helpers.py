@@ -123,18 +123,18 @@ class Page:
     console: list[str]
 
 
-def open_page(chromium: str, page: Path, profile: Path, *extra: str) -> Page:
+def open_page(chromium: str, page: Path, profile: Path, *extra: str, fragment: str = "") -> Page:
     """Load a local file in headless Chromium; the DOM after scripts ran, and every console message."""
     result = subprocess.run(
-        [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *extra, page.resolve().as_uri()],
+        [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *extra, page.resolve().as_uri() + fragment],
         capture_output=True, text=True, timeout=180,
     )
     console = [m.group(1) for line in result.stderr.splitlines() if (m := CONSOLE.search(line))]
     return Page(result.stdout, console)
 
 
-def dump_dom(chromium: str, page: Path, profile: Path) -> Page:
-    return open_page(chromium, page, profile, "--dump-dom")
+def dump_dom(chromium: str, page: Path, profile: Path, fragment: str = "") -> Page:
+    return open_page(chromium, page, profile, "--dump-dom", fragment=fragment)
 
 
 def screenshot(chromium: str, page: Path, profile: Path, png: Path, size: tuple[int, int] = (1280, 2400)) -> Page:

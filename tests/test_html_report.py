@@ -142,3 +142,19 @@ def test_report_tolerates_nulls_from_summary_json():
     summary["cells"][0]["metrics"]["asr@1"].update(value=None, low=None, high=None)
     text = render_html(summary, rows)
     assert "p=n/a" in text and "no data" in text
+
+
+@needs_chromium
+def test_transcript_filter_runs_in_the_browser(tmp_path):
+    """The inline filter script hides what does not match (filters read from the URL fragment)."""
+    rows = demo_rows()
+    [path] = HtmlReport().render(tmp_path, demo_summary(rows), rows)
+    cell = "defended / direct / harmful"
+    fragment = "#verdict=complied&cell=" + cell.replace(" ", "%20").replace("/", "%2F")
+    page = dump_dom(CHROMIUM, path, tmp_path / "profile", fragment=fragment)
+    assert page.console == []
+    # defended / direct / harmful has one complied item (9 refused): exactly one transcript matches
+    assert re.search(r'id="t-count"[^>]*>1 transcript\(s\) match<', page.dom)
+    groups = re.findall(r'<details class="cell-group" data-cell="([^"]*)"([^>]*)>', page.dom)
+    assert len(groups) == 6
+    assert [name for name, attrs in groups if "hidden" not in attrs] == [cell]

@@ -122,8 +122,17 @@ FILTER_SCRIPT = """(function () {
     }
     count.textContent = shown + " transcript(s) match";
   }
+  function fromHash() {
+    // Shareable filters: report.html#verdict=complied&cell=base%20%2F%20direct%20%2F%20harmful&q=bomb
+    var params = new URLSearchParams(window.location.hash.replace(/^#/, ""));
+    if (params.has("q")) { query.value = params.get("q"); }
+    if (params.has("verdict")) { verdict.value = params.get("verdict"); }
+    if (params.has("cell")) { cell.value = params.get("cell"); }
+  }
   query.addEventListener("input", apply);
   verdict.addEventListener("change", apply);
   cell.addEventListener("change", apply);
+  window.addEventListener("hashchange", function () { fromHash(); apply(); });
+  fromHash();
   apply();
 })();"""
