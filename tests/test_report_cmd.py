@@ -9,8 +9,11 @@ import pandas as pd
 import pytest
 from report_helpers import (  # noqa: F401 - broken_plugins is a fixture
     broken_plugins,
+    census,
     demo_rows,
     demo_summary,
+    dump_dom,
+    find_chromium,
     only_run,
     run_main,
     scan_args,
@@ -40,6 +43,10 @@ def test_report_rerenders_a_scan_without_the_model(tmp_path, tiny_model_dir, cap
     assert len(csv) == len(parquet) == len(rows) == 4
     assert parquet["refused"].dtype == "boolean" and set(parquet["pipeline"]) == {"base"}
     assert json.loads(parquet["verdict"][0])["judge"] == "keyword"
+    chromium = find_chromium()
+    if chromium is not None:  # the re-rendered page of a real scan opens cleanly too
+        page = dump_dom(chromium, run_dir / "report.html", tmp_path / "profile")
+        assert page.console == [] and census(page.dom).tags.get("svg", 0) >= 3
 
 
 def test_report_applies_fail_on_and_keeps_extra_sections(tmp_path, capsys):
