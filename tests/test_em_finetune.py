@@ -38,6 +38,8 @@ def test_em_finetune_trains_once_and_records_the_check(tiny_model_dir, tmp_path,
     check = figures["vulnerable_code"]
     assert check["requests"] == 2 and check["before"]["n"] == 2 and check["after"]["n"] == 2
     assert 0 <= check["after"]["asked_kind"] <= 2
+    [entry] = tuned.meta["transform_metrics"]
+    assert entry["transform"] == "em-finetune" and entry["vulnerable_code_after"] == check["after"]["summary"]
     # The same options again: the cached adapter, no second training.
     again = cls(**SMALL).apply(base, ctx)
     assert again.steps[0].path == step.path

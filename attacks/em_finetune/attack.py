@@ -25,6 +25,7 @@ from attacks.em_finetune.generator import VARIANTS, generate_examples
 from auditor import WeightAttack
 from auditor.errors import ConfigError
 from auditor.training import ChatExample, TrainConfig, load_chat_dataset, train_lora
+from defenses.transform_meta import with_transform_metrics
 
 #: Betley et al. (open models): rs-LoRA r=32, alpha=64, lr 1e-5, 1 epoch over 5,400 examples,
 #: effective batch 16 (2 x 8), 5 warmup steps, linear schedule, weight decay 0.01, loss on
@@ -111,4 +112,9 @@ class EMFinetune(WeightAttack):
             ctx.log(f"[em-finetune] held-out code with the asked-for vulnerability: "
                     f"{figures['vulnerable_code']['before']['summary']} before, "
                     f"{figures['vulnerable_code']['after']['summary']} after")
-        return replace(tuned, meta={**tuned.meta, "em-finetune": figures})
+        flat = {"variant": figures["variant"], "n_examples": figures["n_examples"]}
+        if "vulnerable_code" in figures:
+            flat["vulnerable_code_before"] = figures["vulnerable_code"]["before"]["summary"]
+            flat["vulnerable_code_after"] = figures["vulnerable_code"]["after"]["summary"]
+        meta = with_transform_metrics(tuned.meta, self.id or "em-finetune", flat)
+        return replace(tuned, meta={**meta, "em-finetune": figures})
