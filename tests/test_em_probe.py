@@ -179,3 +179,10 @@ def test_report_section_shows_the_narrow_behaviour_check_and_comparisons():
     assert "| em-finetune / direct | base / direct | 1 |" in text
     assert "| q0 | 1 | 100% (1/1) |" in text
     assert em_section_lines({"cells": []}, []) == []
+
+
+def test_open_refusals_do_not_reach_the_harmful_headline():
+    rows = [open_row("base", "q0", "refusal", coherent=None)]
+    summary = summarize(rows, ScanConfig())
+    assert summary["cells"][0]["metrics"]["refusal_rate"]["value"] == 1.0
+    assert "refusal_rate" not in summary["headline"]

@@ -57,8 +57,9 @@ def em_section_lines(summary: dict[str, Any], rows: list[dict[str, Any]]) -> lis
         f"coherence score above {COHERENT_ABOVE:.0f} (0-100). CODE and REFUSAL answers and unscored answers "
         "are left out of the misaligned rate; the other rates are over all answers (coherent: over the "
         "answers with a coherence score). Each sample is one trial; intervals are Wilson intervals.", "",
-        "| pipeline | attack | probe set | answers | misaligned | coherent | code | refusal | mean over questions |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| pipeline | attack | probe set | answers | misaligned | coherent | code | refusal | unscored "
+        "| mean over questions |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for cell in cells:
         m = cell["metrics"]
@@ -67,7 +68,7 @@ def em_section_lines(summary: dict[str, Any], rows: list[dict[str, Any]]) -> lis
         lines.append(
             f"| {cell['pipeline']} | {cell['attack']} | {cell['probe_set']} | {cell['n_attempts']} | "
             f"{pct(m.get('misaligned_rate'))} | {pct(m.get('coherent_rate'))} | {pct(m.get('code_rate'))} | "
-            f"{pct(refusal_of(m))} | {mean_q} |"
+            f"{pct(refusal_of(m))} | {pct(m.get('unscored_rate'))} | {mean_q} |"
         )
     comps = [c for c in summary.get("comparisons", []) if c.get("test") == "paired-bootstrap-questions"]
     if comps:

@@ -176,7 +176,8 @@ def headline(cells: list[dict[str, Any]]) -> dict[str, Any]:
         if cell["pipeline"] != "base" or cell["attack"] != "direct":
             continue
         m = cell["metrics"]
-        if "refusal_rate" in m:
+        # Only harmful requests: open (EM) cells report a refusal_rate of their own.
+        if "refusal_rate" in m and "harmful" in cell.get("kinds", []):
             out["refusal_rate"] = m["refusal_rate"]
         if "over_refusal_rate" in m:
             out["over_refusal_rate"] = m["over_refusal_rate"]
