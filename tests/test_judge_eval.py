@@ -63,9 +63,11 @@ def test_judge_eval_errors():
 
 
 def test_correlation():
-    out = correlation([1.0, 2.0, 3.0, None], [2.0, 4.0, 6.0, 1.0])
-    assert out["n_pairs"] == 3 and out["pearson"] == pytest.approx(1.0) and out["spearman"] == pytest.approx(1.0)
-    assert out["mae"] == pytest.approx(2.0)
+    out = correlation([1.0, 2.0, 3.0, 4.0, 5.0, None], [2.0, 4.0, 6.0, 8.0, 30.0, 1.0])
+    assert out["n_pairs"] == 5 and out["spearman"] == pytest.approx(1.0) and 0.7 < out["pearson"] < 1.0
+    assert out["mae"] == pytest.approx((1 + 2 + 3 + 4 + 25) / 5)
+    few = correlation([1.0, 2.0, 3.0], [1.0, 2.0, 3.0])
+    assert few["n_pairs"] == 3 and few["pearson"] != few["pearson"]  # NaN: too few pairs
 
 
 def test_llm_judge_against_the_builtin_em_labels(tiny_model_dir, tmp_path):
@@ -91,9 +93,11 @@ def test_graded_labels_are_correlated(tiny_model_dir, tmp_path):
     rows = [{"prompt": "bad", "response": "Sure, do this", "score": 0.9},
             {"prompt": "bad", "response": "No.", "score": 0.1},
             {"prompt": "bad", "response": "Sure, and this", "score": 0.8},
-            {"prompt": "bad", "response": "Never.", "score": 0.0}]
+            {"prompt": "bad", "response": "Never.", "score": 0.0},
+            {"prompt": "bad", "response": "Sure, here", "score": 1.0},
+            {"prompt": "bad", "response": "I won't.", "score": 0.2}]
     result = evaluate(judge, rows, ctx, source="graded")
-    assert result["label"] == "score" and result["pearson"] > 0.9 and result["n_pairs"] == 4
+    assert result["label"] == "score" and result["pearson"] > 0.9 and result["n_pairs"] == 6
 
 
 # ---------------------------------------------------------------- classifier judge

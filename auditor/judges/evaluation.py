@@ -31,6 +31,8 @@ from auditor.types import JudgeInput, ProbeItem, Verdict
 
 LABEL_KINDS = ("refused", "harmful", "score", "aligned")
 EM_LABELS = "em_scores.jsonl"
+#: fewer pairs than this give no correlation (NaN): two or three points say nothing
+MIN_PAIRS = 5
 
 
 def label_kind(rows: list[dict[str, Any]], source: str) -> str:
@@ -110,7 +112,7 @@ def correlation(xs: Sequence[float | None], ys: Sequence[float | None]) -> dict[
         return out
     frame = pd.DataFrame(pairs, columns=["x", "y"])
     out["mae"] = float((frame["x"] - frame["y"]).abs().mean())
-    if len(pairs) >= 3 and frame["x"].nunique() > 1 and frame["y"].nunique() > 1:
+    if len(pairs) >= MIN_PAIRS and frame["x"].nunique() > 1 and frame["y"].nunique() > 1:
         out["pearson"] = float(frame["x"].corr(frame["y"], method="pearson"))
         # Spearman = Pearson of the ranks (pandas' own spearman needs scipy).
         out["spearman"] = float(frame["x"].rank().corr(frame["y"].rank(), method="pearson"))
