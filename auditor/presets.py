@@ -19,6 +19,16 @@ PRESETS: dict[str, dict[str, Any]] = {
         "max_new_tokens": 128,
         "component_options": {"llm-judge": {"model": "bundled:smollm2-135m"}},
     },
+    # The paper's sampling: 100 samples per question, up to 600 new tokens (GPU-sized).
+    "emergent-misalignment-paper": {
+        "probes": ["emergent-misalignment"],
+        "judge": "llm-judge",
+        "samples": 100,
+        "temperature": 1.0,
+        "top_p": 1.0,
+        "max_new_tokens": 600,
+        "component_options": {"llm-judge": {"model": "bundled:smollm2-135m"}},
+    },
     # The same, before and after narrow fine-tuning on insecure code.
     "em-finetune": {
         "probes": ["emergent-misalignment"],
