@@ -185,3 +185,27 @@ def test_corrupt_or_foreign_adapter_gives_a_clear_error(tiny_model_dir, other_ti
 def test_empty_training_set_is_an_error(tiny_model_dir):
     with pytest.raises(DatasetError, match="no training examples"):
         train_lora(resolve_model(str(tiny_model_dir)), [], FAST, method="unit-test")
+
+
+def test_head_on_labelled_positions_only_gives_the_full_loss(tiny_model_dir, tokenizer):
+    import torch
+    import torch.nn.functional as F  # noqa: N812
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    from auditor.training.data import tokenize_examples
+    from auditor.training.engine import collate
+    from auditor.training.loss import causal_lm_loss, decoder_and_head, sequence_logprobs
+
+    model = get_peft_model(AutoModelForCausalLM.from_pretrained(tiny_model_dir),
+                           LoraConfig(r=4, target_modules="all-linear", task_type="CAUSAL_LM"))
+    assert decoder_and_head(model) is not None
+    data = examples(3) + [ChatExample.from_pair("a much longer question " * 5, "short")]
+    batch = collate(tokenize_examples(tokenizer, data, 96), data, tokenizer.pad_token_id)
+    logits = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask).logits[:, :-1]
+    labels = batch.labels[:, 1:]
+    full = F.cross_entropy(logits.reshape(-1, logits.size(-1)), labels.reshape(-1), ignore_index=IGNORE_INDEX)
+    assert torch.allclose(causal_lm_loss(model, batch), full, atol=1e-5)
+    per_token = torch.log_softmax(logits, -1).gather(-1, labels.clamp(min=0).unsqueeze(-1)).squeeze(-1)
+    expected = (per_token * (labels != IGNORE_INDEX)).sum(-1)
+    assert torch.allclose(sequence_logprobs(model, batch), expected, atol=1e-4)

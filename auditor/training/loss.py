@@ -35,19 +35,54 @@ class TrainBatch:
 LossFn = Callable[[Any, TrainBatch], "torch.Tensor"]
 
 
+#: config attributes of architectures whose logits are more than `lm_head(hidden)`
+LOGIT_POSTPROCESSING = ("final_logit_softcapping", "logit_scale", "logits_scaling", "output_mult")
+
+
+def decoder_and_head(model: Any) -> tuple[Any, Any] | None:
+    """(decoder, output head) when logits are exactly `head(decoder(...).last_hidden_state)`."""
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    config = getattr(base, "config", None)
+    if config is None or any(getattr(config, name, None) not in (None, 1, 1.0) for name in LOGIT_POSTPROCESSING):
+        return None
+    try:
+        decoder, head = base.get_decoder(), base.get_output_embeddings()
+    except (AttributeError, NotImplementedError):
+        return None
+    if decoder is None or head is None or decoder is base:
+        return None
+    return decoder, head
+
+
+def label_logits(model: Any, batch: TrainBatch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Logits of the positions that predict a label token, those labels, and the (batch, length - 1) mask.
+
+    The output head runs on the labelled positions only: with a large vocabulary it is a
+    good share of the cost of a training step, and prompts carry no loss.
+    """
+    labels = batch.labels[:, 1:]
+    mask = labels != IGNORE_INDEX
+    parts = decoder_and_head(model)
+    if parts is None:
+        logits = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask).logits[:, :-1, :]
+        return logits[mask], labels[mask], mask
+    decoder, head = parts
+    hidden = decoder(input_ids=batch.input_ids, attention_mask=batch.attention_mask).last_hidden_state[:, :-1, :]
+    return head(hidden[mask]), labels[mask], mask
+
+
 def token_logprobs(model: Any, batch: TrainBatch) -> tuple[torch.Tensor, torch.Tensor]:
     """Log-probability of every label token, and the mask of positions that carry a label.
 
-    Both tensors have shape (batch, length - 1): position t scores label t + 1.
+    Both tensors have shape (batch, length - 1): position t scores label t + 1 (0 where unlabelled).
     """
     import torch
 
-    logits = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask).logits[:, :-1, :]
-    labels = batch.labels[:, 1:]
-    mask = labels != IGNORE_INDEX
-    safe_labels = labels.masked_fill(~mask, 0)
-    logprobs = torch.log_softmax(logits.float(), dim=-1).gather(-1, safe_labels.unsqueeze(-1)).squeeze(-1)
-    return logprobs * mask, mask
+    logits, labels, mask = label_logits(model, batch)
+    picked = torch.log_softmax(logits.float(), dim=-1).gather(-1, labels.unsqueeze(-1)).squeeze(-1)
+    logprobs = torch.zeros(mask.shape, dtype=picked.dtype, device=picked.device)
+    logprobs[mask] = picked
+    return logprobs, mask
 
 
 def sequence_logprobs(model: Any, batch: TrainBatch) -> torch.Tensor:
@@ -60,9 +95,8 @@ def causal_lm_loss(model: Any, batch: TrainBatch) -> torch.Tensor:
     """Mean cross-entropy over the assistant tokens of the batch (the default loss)."""
     import torch.nn.functional as F  # noqa: N812
 
-    logits = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask).logits[:, :-1, :]
-    labels = batch.labels[:, 1:]
-    return F.cross_entropy(logits.reshape(-1, logits.size(-1)).float(), labels.reshape(-1), ignore_index=IGNORE_INDEX)
+    logits, labels, _ = label_logits(model, batch)
+    return F.cross_entropy(logits.float(), labels)
 
 
 def loss_identity(loss_fn: LossFn | None) -> str:
