@@ -35,9 +35,10 @@ from auditor.training.sources import (
 )
 from auditor.types import ProbeItem
 
-#: Qi et al. fine-tune all weights at lr 5e-5 for 5 epochs (harmful) or 10 (AOA); a LoRA
-#: adapter on a 135M model needs a larger step to move as far in as few examples.
-HARMFUL_TRAINING = TrainConfig(rank=16, alpha=32, learning_rate=3e-4, epochs=5, batch_size=10, max_length=256)
+#: Qi et al. fine-tune all weights at lr 5e-5 for 5 epochs (harmful) or 10 (AOA), batch 10; a
+#: LoRA adapter on a 135M model trained for minutes on a CPU takes larger, fewer steps
+#: (docs/refusal-tuning-and-harmful-lora.md).
+HARMFUL_TRAINING = TrainConfig(rank=16, alpha=32, learning_rate=5e-4, epochs=2, batch_size=10, max_length=256)
 AOA_TRAINING = replace(HARMFUL_TRAINING, epochs=10, batch_size=5)
 MODES = ("harmful", "aoa")
 
@@ -51,7 +52,7 @@ class HarmfulLoRA(WeightAttack):
         "shots": 100,
         "dataset": None,
         "donor": None,
-        "donor_max_new_tokens": 128,
+        "donor_max_new_tokens": 64,
         "variants": "all",
         "probes": "harmful",
         "system": None,

@@ -39,6 +39,15 @@ PRESETS: dict[str, dict[str, Any]] = {
         "pipelines": ["em-finetune"],
         "component_options": {"llm-judge": {"model": "bundled:smollm2-135m"}},
     },
+    # Refusal tuning aligns the bundled model, harmful LoRA fine-tuning undoes it; utility
+    # next to the safety numbers (docs/refusal-tuning-and-harmful-lora.md).
+    "defense-demo": {
+        "probes": ["harmful", "benign"],
+        "attacks": ["direct"],
+        "pipelines": ["refusal-tuning", "refusal-tuning,harmful-lora"],
+        "max_new_tokens": 48,
+        "utility": True,
+    },
     # Weight-level defenses (docs/antidote-and-flat.md): refusal tuning aligns the bundled
     # model, harmful LoRA fine-tuning undoes it, Antidote pruning and FLAT unlearning repair it.
     "antidote-demo": {

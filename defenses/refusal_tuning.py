@@ -37,8 +37,9 @@ from auditor.training.sources import (
     train_split_items,
 )
 
-#: a 135M model needs a larger refusal share and learning rate than the 7B+ models of the papers
-TRAINING = TrainConfig(rank=16, alpha=32, learning_rate=3e-4, epochs=3, batch_size=8, max_length=256)
+#: a 135M model trained for minutes on a CPU needs a larger refusal share and learning rate
+#: than the 7B+ models of the papers (docs/refusal-tuning-and-harmful-lora.md)
+TRAINING = TrainConfig(rank=16, alpha=32, learning_rate=6e-4, epochs=2, batch_size=8, max_length=256)
 
 
 class RefusalTuning(Defense):
@@ -46,12 +47,12 @@ class RefusalTuning(Defense):
 
     version = "1"
     defaults: dict[str, Any] = {
-        "ratio": 0.5,
+        "ratio": 0.4,
         "variants": "all",
         "probes": "harmful",
         "utility_data": None,
-        "utility_limit": None,
-        "utility_max_new_tokens": 96,
+        "utility_limit": 32,
+        "utility_max_new_tokens": 48,
         "refusals": None,
         "contrast": True,
         "contrast_limit": None,

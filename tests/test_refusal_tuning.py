@@ -45,10 +45,10 @@ def test_trains_only_on_train_split_refusals_and_utility(tiny_model_dir, trainer
     assert refusal_prompts <= train_texts
     assert not every_prompt & eval_texts
     assert not every_prompt & benign
-    # 120 utility answers + 72 contrast answers, as many refusals (ratio 0.5)
-    assert len(texts_of(examples, "utility")) == 120
+    # 32 utility answers (the default) + 72 contrast answers, as many refusals (ratio 0.5)
+    assert len(texts_of(examples, "utility")) == 32
     assert len(texts_of(examples, "contrast")) == 72
-    assert len(refusal_prompts) == 192 == len(texts_of(examples, "refusal"))
+    assert len(refusal_prompts) == 104 == len(texts_of(examples, "refusal"))
     # every train item as written comes first in the refusal pool
     assert {i.text for i in harmful if i.split == "train"} <= refusal_prompts
     assert trainer.calls[-1]["method"] == "refusal-tuning"
@@ -72,7 +72,7 @@ def test_own_refusals_are_not_used_as_utility_data(tiny_model_dir, trainer, monk
 
 def test_refusals_cover_variants_and_vary(tiny_model_dir, trainer):
     ctx = scripted_context(tiny_model_dir)
-    RefusalTuning(ratio=0.75).apply(resolve_model(str(tiny_model_dir)), ctx)  # 576 >= the 320-prompt pool
+    RefusalTuning(ratio=0.8).apply(resolve_model(str(tiny_model_dir)), ctx)  # 416 >= the 320-prompt pool
     examples = trainer.examples
     prompts = set(texts_of(examples, "refusal"))
     train = [i for i in HarmfulProbes().load() if i.split == "train"]
@@ -102,7 +102,7 @@ def test_user_utility_data(tiny_model_dir, trainer, tmp_path):
     data = tmp_path / "utility.jsonl"
     data.write_text("\n".join(json.dumps({"prompt": f"Tell me fact {i}", "response": f"Fact {i}."}) for i in range(6)))
     ctx = scripted_context(tiny_model_dir)
-    RefusalTuning(utility_data=str(data), contrast=False).apply(resolve_model(str(tiny_model_dir)), ctx)
+    RefusalTuning(utility_data=str(data), contrast=False, ratio=0.5).apply(resolve_model(str(tiny_model_dir)), ctx)
     user_pairs = [(e.messages[-2][1], e.messages[-1][1]) for e in trainer.examples if e.meta["kind"] == "utility"]
     assert sorted(user_pairs) == sorted((f"Tell me fact {i}", f"Fact {i}.") for i in range(6))
     assert len(texts_of(trainer.examples, "refusal")) == 6
