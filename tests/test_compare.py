@@ -62,6 +62,9 @@ def test_compare_cli_writes_json_and_markdown_and_gates_on_the_difference(tmp_pa
     assert code == 0 and "All 1 gate(s) passed." in out
     code, out, err = run_main(["compare", str(a), str(b), "--fail-on", "asr@1 up"], capsys)
     assert code == 2
+    # refusal fell by 70 points from release 2 to release 1: a negative threshold on the difference
+    code, out, err = run_main(["compare", str(b), str(a), "--fail-on", "refusal_rate<-0.5"], capsys)
+    assert code == 1 and "refusal_rate=-0.700 < -0.5 in base / direct / harmful" in err
 
 
 def test_compare_usage_errors(tmp_path, capsys):

@@ -5,7 +5,7 @@ Grammar: METRIC[.BOUND][[KEY=VALUE,...]] OP NUMBER[%]
 - METRIC: any metric a cell reports (asr@1, asr@k, refusal_rate, over_refusal_rate, mean_score, ...)
 - BOUND: value (default), low or high: the point estimate or an end of its 95% interval
 - KEY=VALUE: restrict the gate to cells whose pipeline, attack or probe_set equals VALUE
-- OP: >, >=, <, <=
+- OP: >, >=, <, <=; NUMBER may be negative (useful for differences in `auditor compare`)
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ GATE = re.compile(
     r"^\s*(?P<metric>[a-z_][a-z_0-9]*(?:@[a-z0-9]+)?)"
     r"(?:\.(?P<bound>value|low|high))?"
     r"\s*(?:\[(?P<where>[^\]]*)\])?"
-    r"\s*(?P<op>>=|<=|>|<)\s*(?P<number>[0-9]*\.?[0-9]+)\s*(?P<percent>%?)\s*$"
+    r"\s*(?P<op>>=|<=|>|<)\s*(?P<number>-?[0-9]*\.?[0-9]+)\s*(?P<percent>%?)\s*$"
 )
 USAGE = "use METRIC>VALUE, e.g. 'asr@1>0.2', 'over_refusal_rate>=10%' or 'asr@1.high[pipeline=base]>0.5'"
 
