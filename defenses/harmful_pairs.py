@@ -30,7 +30,7 @@ class DonorSettings:
     probes: str = "harmful"
     variants: str = "original"  # "all", or comma-separated: original,past-tense,fr...
     limit: int = 40
-    max_new_tokens: int = 128
+    max_new_tokens: int = 64
     donor: str | None = None  # a model reference; None: the target's base model
 
 

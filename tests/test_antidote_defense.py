@@ -57,7 +57,16 @@ def lora_weights(folder: str) -> dict[str, torch.Tensor]:
     return load_file(str(Path(folder) / "adapter_model.safetensors"))
 
 
-def test_prunes_the_last_adapter_and_replaces_it_in_the_chain(ctx, finetuned, pairs_file):
+def test_prunes_the_last_adapter_and_replaces_it_in_the_chain(ctx, finetuned, pairs_file, monkeypatch):
+    import auditor.utility
+
+    measured = []
+
+    def fake_utility(target, ctx):  # auditor.utility has its own tests; here: which targets, which figures
+        measured.append(target.pipeline)
+        return {"perplexity": float(len(measured)) + 10, "qa_accuracy": {"value": 0.25 * len(measured)}}
+
+    monkeypatch.setattr(auditor.utility, "measure_utility", fake_utility)
     result = Antidote(dense_ratio=0.25, data=str(pairs_file)).apply(finetuned, ctx)
     assert result.pipeline == "first-step,harmful-step,antidote"
     assert len(result.steps) == 2
@@ -84,6 +93,11 @@ def test_prunes_the_last_adapter_and_replaces_it_in_the_chain(ctx, finetuned, pa
     assert meta["pruned_entries"] == n_pruned
     figures = result.meta["transform_metrics"][-1]
     assert figures["transform"] == "antidote" and figures["pruned_entries"] == n_pruned
+    assert measured == ["first-step,harmful-step", "first-step,harmful-step,antidote"]
+    assert (figures["perplexity_before"], figures["perplexity_after"]) == (11.0, 12.0)
+    assert (figures["qa_accuracy_before"], figures["qa_accuracy_after"]) == (0.25, 0.5)
+    recorded = json.loads((Path(step.path) / "auditor_adapter.json").read_text())["antidote"]
+    assert recorded == {k: v for k, v in figures.items() if k != "transform"}
 
     from auditor.backends.hf import load_model_and_tokenizer
 
@@ -92,7 +106,7 @@ def test_prunes_the_last_adapter_and_replaces_it_in_the_chain(ctx, finetuned, pa
 
 
 def test_magnitude_ablation_prunes_the_largest_entries(ctx, finetuned):
-    result = Antidote(dense_ratio=0.5, samples=0).apply(finetuned, ctx)
+    result = Antidote(dense_ratio=0.5, samples=0, utility=False).apply(finetuned, ctx)
     before, after = lora_weights(finetuned.steps[1].path), lora_weights(result.steps[1].path)
     for name, original in before.items():
         k = prune_count(original.shape[1], 0.5)
@@ -103,24 +117,24 @@ def test_magnitude_ablation_prunes_the_largest_entries(ctx, finetuned):
 
 
 def test_second_application_reuses_the_pruned_adapter(ctx, finetuned, pairs_file, monkeypatch):
-    first = Antidote(data=str(pairs_file)).apply(finetuned, ctx)
+    first = Antidote(data=str(pairs_file), utility=False).apply(finetuned, ctx)
     from defenses.antidote import run
 
     def fail(*args, **kwargs):
         raise AssertionError("pruned again instead of using the cache")
 
     monkeypatch.setattr(run, "prune_lora_step", fail)
-    second = Antidote(data=str(pairs_file)).apply(finetuned, ctx)
+    second = Antidote(data=str(pairs_file), utility=False).apply(finetuned, ctx)
     assert second.steps == first.steps
     assert second.meta["transform_metrics"] == first.meta["transform_metrics"]
     # another dense ratio is another adapter
     monkeypatch.undo()
-    third = Antidote(data=str(pairs_file), dense_ratio=0.2).apply(finetuned, ctx)
+    third = Antidote(data=str(pairs_file), dense_ratio=0.2, utility=False).apply(finetuned, ctx)
     assert third.steps[1].path != first.steps[1].path
 
 
 def test_named_step_prunes_an_earlier_adapter(ctx, finetuned, pairs_file):
-    result = Antidote(step="first-step", data=str(pairs_file)).apply(finetuned, ctx)
+    result = Antidote(step="first-step", data=str(pairs_file), utility=False).apply(finetuned, ctx)
     assert result.pipeline == "first-step,antidote,harmful-step"
     assert len(result.steps) == 2 and result.steps[1] == finetuned.steps[1]
     assert result.steps[0].replaces == ("first-step",)
@@ -130,7 +144,7 @@ def test_linear_weights_prunes_q_k_v_into_a_full_model(ctx, tiny_model_dir, pair
     from safetensors.torch import load_file as load
 
     base = resolve_model(str(tiny_model_dir))
-    result = Antidote(target="linear_weights", dense_ratio=0.1, data=str(pairs_file)).apply(base, ctx)
+    result = Antidote(target="linear_weights", dense_ratio=0.1, data=str(pairs_file), utility=False).apply(base, ctx)
     assert result.pipeline == "antidote" and result.steps[0].kind == "full"
     original = load(str(Path(tiny_model_dir) / "model.safetensors"))
     pruned = load(str(Path(result.steps[0].path) / "model.safetensors"))
@@ -170,7 +184,7 @@ def donor_host():
 def test_donor_generated_realignment_pairs_drop_refusals(tiny_model_dir, finetuned):
     ctx = RunContext(ScanConfig(model=str(tiny_model_dir), backend="scripted"), donor_host(), Store(),
                      show_progress=False)
-    result = Antidote(samples=30).apply(finetuned, ctx)
+    result = Antidote(samples=30, utility=False).apply(finetuned, ctx)
     # every other answer of the 40 train-split items was a refusal: 20 usable pairs remain
     assert result.meta["transform_metrics"][-1]["realignment_pairs"] == 20
     donor, requests = DonorBackend.seen[-1]

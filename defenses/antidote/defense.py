@@ -15,7 +15,7 @@ from auditor.types import stable_hash
 from defenses.antidote.pruning import check_dense_ratio
 from defenses.harmful_pairs import DonorSettings, harmful_pairs
 from defenses.options import build_options
-from defenses.transform_meta import with_transform_metrics
+from defenses.transform_meta import record_figures, utility_figures, with_transform_metrics
 
 if TYPE_CHECKING:
     from auditor.context import RunContext
@@ -46,8 +46,10 @@ class AntidoteOptions:
     #: which variants of the train-split items the donor answers ("all", or e.g. "original,past-tense")
     variants: str = "original"
     donor: str | None = None
-    donor_max_new_tokens: int = 128
+    donor_max_new_tokens: int = 64
     device: str = "auto"
+    #: also measure perplexity and QA accuracy before and after (auditor.utility)
+    utility: bool = True
 
     def __post_init__(self) -> None:
         check_dense_ratio(self.dense_ratio)
@@ -64,7 +66,7 @@ class AntidoteOptions:
 
     def cache_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        for key in ("device", "donor", "donor_max_new_tokens", "probes", "variants", "data"):
+        for key in ("device", "donor", "donor_max_new_tokens", "probes", "variants", "data", "utility"):
             data.pop(key)  # they act through the realignment data, which is hashed itself
         data["modules"] = list(self.module_names() or ())
         return data
@@ -103,6 +105,9 @@ class Antidote(Defense):
             step = AdapterStep(METHOD, str(folder), kind="lora", config_hash=key,
                                replaces=(*pruned.replaces, pruned.transform))
             new = replace(target, steps=(*target.steps[:index], step, *target.steps[index + 1 :]))
+        if opts.utility:
+            metrics.update(utility_figures(ctx, target, new))
+        record_figures(folder, METHOD, metrics)
         ctx.log(f"[{METHOD}] pruned {metrics.get('pruned_entries')} of {metrics.get('total_entries')} weights "
                 f"in {metrics.get('matrices')} matrices (dense_ratio {opts.dense_ratio})")
         return replace(new, meta=with_transform_metrics(target.meta, METHOD, metrics))

@@ -5,8 +5,6 @@ Pipeline use: `refusal-tuning,harmful-lora,flat`. See docs/antidote-and-flat.md.
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,14 +16,13 @@ from defenses.flat.divergences import DEFAULT_DIVERGENCE, FORMS, canonical_name
 from defenses.flat.probability import NORMALIZATIONS
 from defenses.harmful_pairs import DonorSettings, harmful_pairs
 from defenses.options import build_options
-from defenses.transform_meta import with_transform_metrics
+from defenses.transform_meta import record_figures, utility_figures, with_transform_metrics
 
 if TYPE_CHECKING:
     from auditor.context import RunContext
     from auditor.target import Target
 
 METHOD = "flat"
-META_FILE = "auditor_adapter.json"
 
 #: The paper fine-tunes 7B models fully at lr 1e-5 (TOFU) to 2e-7 (Harry Potter); a LoRA
 #: adapter on a 135M model needs a larger step.
@@ -49,7 +46,7 @@ class FlatOptions:
     probes: str = "harmful"
     variants: str = "original"
     donor: str | None = None
-    donor_max_new_tokens: int = 128
+    donor_max_new_tokens: int = 64
     #: seed of the template draw (the training seed is the fine-tuning option `seed`)
     template_seed: int = 0
     #: also measure perplexity and QA accuracy before and after (auditor.utility)
@@ -108,50 +105,8 @@ class Flat(Defense):
             figures["forget_probability_ratio"] = round(after["forget_probability"] / before["forget_probability"], 4)
         if opts.utility:
             figures.update(utility_figures(ctx, target, new))
-        record_figures(Path(new.steps[-1].path), figures)
+        record_figures(Path(new.steps[-1].path), method, figures)
         ctx.log(f"[{method}] forget-answer probability {figures['forget_probability_before']:.3f} -> "
                 f"{figures['forget_probability_after']:.3f}; template probability "
                 f"{figures['template_probability_before']:.3f} -> {figures['template_probability_after']:.3f}")
         return replace(new, meta=with_transform_metrics(target.meta, method, figures))
-
-
-def utility_figures(ctx: RunContext, before: Target, after: Target) -> dict[str, Any]:
-    """Perplexity and QA accuracy before and after, where auditor.utility is available."""
-    try:
-        from auditor.utility import measure_utility
-    except ImportError:
-        return {}
-    out: dict[str, Any] = {}
-    for label, target in (("before", before), ("after", after)):
-        for name, value in flatten(measure_utility(target, ctx)).items():
-            out[f"utility_{name}_{label}"] = value
-    return out
-
-
-def flatten(values: Any, prefix: str = "") -> dict[str, Any]:
-    """Numbers of a (nested) utility result, keyed by their path ('qa_accuracy', 'perplexity')."""
-    if isinstance(values, (int, float)):
-        return {prefix or "value": values}
-    if hasattr(values, "__dict__") and not isinstance(values, dict):
-        values = vars(values)
-    out: dict[str, Any] = {}
-    if isinstance(values, dict):
-        for key, value in values.items():
-            name = f"{prefix}_{key}" if prefix else str(key)
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                out[name] = value
-            elif isinstance(value, dict) and "rate" in value:
-                out[name] = value["rate"]
-    return out
-
-
-def record_figures(folder: Path, figures: dict[str, Any]) -> None:
-    """Write the figures into the adapter's auditor_adapter.json (under "flat"), atomically."""
-    meta_file = folder / META_FILE
-    meta = json.loads(meta_file.read_text()) if meta_file.exists() else {}
-    if meta.get(METHOD) == figures:
-        return
-    meta[METHOD] = figures
-    tmp = meta_file.with_name(f".{META_FILE}.tmp{os.getpid()}")
-    tmp.write_text(json.dumps(meta, indent=2, ensure_ascii=False))
-    os.replace(tmp, meta_file)
