@@ -59,6 +59,8 @@ PRESETS: dict[str, dict[str, Any]] = {
             "refusal-tuning,harmful-lora,antidote",
             "refusal-tuning,harmful-lora,flat",
         ],
+        "max_new_tokens": 48,
+        "utility": True,
     },
 }
 
