@@ -19,7 +19,6 @@ Modes:
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 from typing import Any
 
@@ -101,11 +100,16 @@ class HarmfulLoRA(WeightAttack):
             return examples[: self.shots]
         prompts = self.donor_prompts(ctx)
         donor = self.donor_target(target)
-        wanted = prompts[: min(len(prompts), math.ceil(self.shots * 1.25) + 2)]
-        answers = generate_answers(ctx, donor, wanted, int(self.settings["donor_max_new_tokens"]),
-                                   desc="harmful-lora: donor answers")
-        examples = [ChatExample.from_pair(p, a, system=system, kind="harmful")
-                    for p, a in zip(wanted, answers, strict=True) if usable_answer(a)]
+        examples: list[ChatExample] = []
+        asked = 0
+        # Ask for exactly the missing number of answers; ask again where the donor refused.
+        while len(examples) < self.shots and asked < len(prompts):
+            wanted = prompts[asked : asked + self.shots - len(examples)]
+            asked += len(wanted)
+            answers = generate_answers(ctx, donor, wanted, int(self.settings["donor_max_new_tokens"]),
+                                       desc="harmful-lora: donor answers")
+            examples += [ChatExample.from_pair(p, a, system=system, kind="harmful")
+                         for p, a in zip(wanted, answers, strict=True) if usable_answer(a)]
         if not examples:
             raise DatasetError("harmful-lora: the donor model refused or left empty every request; "
                                "give -O harmful-lora.dataset=FILE or another -O harmful-lora.donor=MODEL")

@@ -38,7 +38,8 @@ def measure_utility(target: Target, ctx: RunContext) -> dict[str, Any]:
     texts = [r["text"] for r in read_jsonl_resource("utility", "heldout_text.jsonl")]
     questions = read_jsonl_resource("utility", "qa.jsonl")
     nll, tokens = heldout_nll(model, tokenizer, texts)
-    correct = sum(qa_pick(model, tokenizer, q["question"], q["choices"]) == int(q["answer"]) for q in questions)
+    picks = qa_picks(model, tokenizer, [(q["question"], q["choices"]) for q in questions])
+    correct = sum(pick == int(q["answer"]) for pick, q in zip(picks, questions, strict=True))
     low, high = wilson_interval(correct, len(questions))
     # Only the two figures: report renderers show every key of a pipeline's utility section.
     result = {
@@ -89,21 +90,45 @@ def heldout_nll(model: Any, tokenizer: Any, texts: Sequence[str], batch_size: in
 
 def qa_pick(model: Any, tokenizer: Any, question: str, choices: Sequence[str]) -> int:
     """Index of the choice with the highest summed log-likelihood as the assistant's answer."""
+    return qa_picks(model, tokenizer, [(question, choices)])[0]
+
+
+def qa_picks(model: Any, tokenizer: Any, questions: Sequence[tuple[str, Sequence[str]]],
+             batch_size: int = 16) -> list[int]:
+    """`qa_pick` for many questions, every (question, choice) sequence scored in padded batches."""
     import torch
 
     from auditor.backends.hf import render_prompt
     from auditor.training.data import common_prefix_length
 
-    prompt = render_prompt(tokenizer, GenerationRequest.chat(question))
-    prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+    sequences: list[tuple[list[int], int]] = []  # (token ids, index where the choice starts)
+    for question, choices in questions:
+        prompt = render_prompt(tokenizer, GenerationRequest.chat(question))
+        prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+        for choice in choices:
+            full = tokenizer(prompt + str(choice), add_special_tokens=False)["input_ids"]
+            sequences.append((full, max(1, min(common_prefix_length(full, prompt_ids), len(full) - 1))))
     device = next(model.parameters()).device
-    scores = []
-    for choice in choices:
-        full = tokenizer(prompt + str(choice), add_special_tokens=False)["input_ids"]
-        start = min(common_prefix_length(full, prompt_ids), len(full) - 1)
-        ids = torch.tensor([full], device=device)
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    scores: list[float] = []
+    for start in range(0, len(sequences), batch_size):
+        part = sequences[start : start + batch_size]
+        width = max(len(ids) for ids, _ in part)
+        ids = torch.full((len(part), width), pad, dtype=torch.long)
+        attention = torch.zeros((len(part), width), dtype=torch.long)
+        scored = torch.zeros((len(part), width - 1), dtype=torch.bool)
+        for row, (tokens, begin) in enumerate(part):
+            ids[row, : len(tokens)] = torch.tensor(tokens)
+            attention[row, : len(tokens)] = 1
+            scored[row, begin - 1 : len(tokens) - 1] = True  # position t predicts token t + 1
+        ids, attention, scored = ids.to(device), attention.to(device), scored.to(device)
         with torch.inference_mode():
-            logits = model(input_ids=ids).logits[0, start - 1 : -1].float()
-        target_ids = ids[0, start:]
-        scores.append(float(torch.log_softmax(logits, dim=-1).gather(-1, target_ids.unsqueeze(-1)).sum()))
-    return max(range(len(choices)), key=scores.__getitem__)
+            logits = model(input_ids=ids, attention_mask=attention).logits[:, :-1].float()
+        logprobs = torch.log_softmax(logits, dim=-1).gather(-1, ids[:, 1:].unsqueeze(-1)).squeeze(-1)
+        scores += (logprobs * scored).sum(dim=-1).tolist()
+    picks, offset = [], 0
+    for _question, choices in questions:
+        mine = scores[offset : offset + len(choices)]
+        picks.append(max(range(len(choices)), key=mine.__getitem__))
+        offset += len(choices)
+    return picks

@@ -112,6 +112,19 @@ def test_cached_adapter_is_reused(tiny_model_dir, monkeypatch):
         train_lora(base, examples(), FAST.with_options({"rank": 2}), method="unit-test")
 
 
+def test_damaged_cached_adapter_is_trained_again(tiny_model_dir, monkeypatch):
+    base = resolve_model(str(tiny_model_dir))
+    first = train_lora(base, examples(), FAST, method="unit-test")
+    weights = Path(first.steps[-1].path) / "adapter_model.safetensors"
+    weights.write_bytes(b"truncated")
+    calls = []
+    real = engine_module.run_training
+    monkeypatch.setattr(engine_module, "run_training", lambda *a, **k: calls.append(1) or real(*a, **k))
+    again = train_lora(base, examples(), FAST, method="unit-test")
+    assert calls == [1] and again == first
+    assert resolve_model(f"{tiny_model_dir}+{again.steps[-1].path}").steps[-1].path == again.steps[-1].path
+
+
 def test_chained_transforms_have_distinct_fingerprints(tiny_model_dir):
     from auditor.backends.hf import load_model_and_tokenizer
 

@@ -15,7 +15,7 @@ from auditor.models import resolve_model
 from auditor.scan.engine import run_scan
 from auditor.store import Store
 from auditor.training import ChatExample, TrainConfig, train_lora
-from auditor.utility import measure_utility, qa_pick
+from auditor.utility import measure_utility, qa_pick, qa_picks
 
 FAST = {"epochs": 1, "rank": 4, "alpha": 8, "batch_size": 8, "max_length": 96}
 
@@ -59,6 +59,12 @@ def test_qa_pick_follows_the_models_likelihood(tiny_model_dir):
     best, others = one_token[0], one_token[500:503]
     choices = [tokenizer.decode([t]) for t in others[:2]] + [tokenizer.decode([best]), tokenizer.decode([others[2]])]
     assert qa_pick(model, tokenizer, question, choices) == 2
+    # Batched scoring of many questions picks what one-by-one scoring picks.
+    questions = [(question, choices), ("Name a fruit.", ["apple", "a very long answer about cars", "7"]),
+                 ("Pick one.", list(reversed(choices)))]
+    assert qa_picks(model, tokenizer, questions, batch_size=4) == [
+        qa_pick(model, tokenizer, q, c) for q, c in questions] == qa_picks(model, tokenizer, questions, 1)
+    assert qa_picks(model, tokenizer, questions)[2] == 1
 
 
 def test_scan_compares_pipelines_with_utility(tiny_model_dir, tmp_path):

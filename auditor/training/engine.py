@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from auditor.errors import ModelLoadError
+from auditor.models import check_adapter
 from auditor.target import AdapterStep, Target
 from auditor.training.cache import adapter_key, building, find_cached
 from auditor.training.config import TrainConfig
@@ -72,8 +74,14 @@ def train_lora(
     step_id = transform or method
     cached = find_cached(method, key)
     if cached is not None:
-        _log(ctx, f"[{step_id}] using cached adapter {cached}")
-        return target.with_step(AdapterStep(transform=step_id, path=str(cached), kind="lora", config_hash=key))
+        try:
+            check_adapter(cached, target)
+        except ModelLoadError as exc:
+            # A damaged cache entry is rebuilt, never loaded.
+            _log(ctx, f"[{step_id}] cached adapter is unusable ({exc}); training it again")
+        else:
+            _log(ctx, f"[{step_id}] using cached adapter {cached}")
+            return target.with_step(AdapterStep(transform=step_id, path=str(cached), kind="lora", config_hash=key))
     if ctx is not None:
         ctx.release_backends()
     meta = {
