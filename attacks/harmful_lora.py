@@ -51,7 +51,7 @@ class HarmfulLoRA(WeightAttack):
         "shots": 100,
         "dataset": None,
         "donor": None,
-        "donor_max_new_tokens": 64,
+        "donor_max_new_tokens": 48,
         "variants": "all",
         "probes": "harmful",
         "system": None,

@@ -222,3 +222,22 @@ def test_head_on_labelled_positions_only_gives_the_full_loss(tiny_model_dir, tok
     per_token = torch.log_softmax(logits, -1).gather(-1, labels.clamp(min=0).unsqueeze(-1)).squeeze(-1)
     expected = (per_token * (labels != IGNORE_INDEX)).sum(-1)
     assert torch.allclose(sequence_logprobs(model, batch), expected, atol=1e-4)
+
+
+def test_length_grouped_batches_cover_every_example_once():
+    import random
+
+    from auditor.training.engine import epoch_batches
+
+    lengths = [random.Random(i).randint(10, 200) for i in range(170)]
+    grouped = epoch_batches(lengths, 8, random.Random(0), True)
+    plain = epoch_batches(lengths, 8, random.Random(0), False)
+    for batches in (grouped, plain):
+        flat = [i for b in batches for i in b]
+        assert sorted(flat) == list(range(170)) and all(len(b) <= 8 for b in batches)
+
+    def padded(batches):
+        return sum(max(lengths[i] for i in b) * len(b) for b in batches)
+
+    assert padded(grouped) < 0.9 * padded(plain)
+    assert epoch_batches(lengths, 8, random.Random(0), True) == grouped  # seeded

@@ -23,6 +23,8 @@ class TrainConfig:
     epochs: int = 3
     batch_size: int = 8
     grad_accum: int = 1
+    #: batch examples of similar length together (less padding, same data)
+    group_by_length: bool = True
     max_length: int = 384
     weight_decay: float = 0.0
     warmup_ratio: float = 0.05
@@ -85,7 +87,15 @@ def coerce(name: str, value: Any, default: Any) -> Any:
     if name == "dtype":
         return None if value in (None, "auto", "") else str(value)
     kind = type(default)
-    if kind is bool or default is None:
+    if kind is bool:
+        if isinstance(value, str):
+            if value.strip().lower() in ("1", "true", "yes", "on"):
+                return True
+            if value.strip().lower() in ("0", "false", "no", "off"):
+                return False
+            raise ConfigError(f"fine-tuning option {name}={value!r}: expected true or false")
+        return bool(value)
+    if default is None:
         return value
     try:
         if kind is int:
