@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 REWRITES = "tense-rewrite"
 #: sample_index = try * TRY_STRIDE + variant index, so every (variant, try) samples afresh
 TRY_STRIDE = 1000
+#: bump when the acceptance rules (refusal check, is_usable) change: part of the cache key
+ACCEPTANCE_VERSION = "2"
 ECHOED_LABELS = ("rewritten question", "rewritten request", "rewrite", "question", "answer", "request")
 
 
@@ -92,6 +94,7 @@ class Rewriter:
     def cache_key(self, ctx: RunContext, request_text: str, index: int) -> str:
         return stable_hash({
             "helper": self.helper.identity(ctx), "tense": self.prompt.tense, "prompt_version": PROMPT_VERSION,
+            "acceptance_version": ACCEPTANCE_VERSION,
             "request": request_text, "index": index, "temperature": self.temperature,
             "max_new_tokens": self.max_new_tokens, "seed": ctx.config.seed,
         })
