@@ -128,11 +128,17 @@ FILTER_SCRIPT = """(function () {
     if (params.has("q")) { query.value = params.get("q"); }
     if (params.has("verdict")) { verdict.value = params.get("verdict"); }
     if (params.has("cell")) { cell.value = params.get("cell"); }
+    return params.has("q") || params.has("verdict") || params.has("cell");
   }
   query.addEventListener("input", apply);
   verdict.addEventListener("change", apply);
   cell.addEventListener("change", apply);
-  window.addEventListener("hashchange", function () { fromHash(); apply(); });
-  fromHash();
-  apply();
+  function show() {
+    var filtered = fromHash();
+    apply();
+    var target = document.getElementById("transcripts");
+    if (filtered && target) { target.scrollIntoView(); }
+  }
+  window.addEventListener("hashchange", show);
+  show();
 })();"""
