@@ -1,4 +1,4 @@
-"""The defense demo end to end on the bundled SmolLM2-135M-Instruct (slow: `pytest -m e2e`, ~25 min on 2 CPU cores).
+"""The defense demo end to end on the bundled SmolLM2-135M-Instruct (slow: `pytest -m e2e`, about 6 min on 2 CPU cores from an empty cache).
 
 Refusal tuning must turn the unaligned model into one that refuses most harmful
 evaluation requests without refusing the benign look-alikes, and harmful LoRA
