@@ -25,8 +25,10 @@ if TYPE_CHECKING:
 METHOD = "flat"
 
 #: The paper fine-tunes 7B models fully at lr 1e-5 (TOFU) to 2e-7 (Harry Potter); a LoRA
-#: adapter on a 135M model needs a larger step.
-TRAINING = TrainConfig(rank=16, alpha=32, learning_rate=2e-4, epochs=5, batch_size=8, max_length=256)
+#: adapter on a 135M model needs a larger step. On the bundled model after harmful LoRA,
+#: lr 2e-4 / 3e-4 / 5e-4 / 1e-3 leave 0.86 / 0.67 / 0.23 / 0.08 of the forget answers'
+#: mean probability; 5e-4 is the smallest of these that halves it (docs/antidote-and-flat.md).
+TRAINING = TrainConfig(rank=16, alpha=32, learning_rate=5e-4, epochs=5, batch_size=8, max_length=256)
 
 
 @dataclass(frozen=True)
