@@ -24,7 +24,7 @@ def test_judge_eval_reports_keyword_figures_on_the_builtin_sets():
     data = json.loads(result.output)
     by_set = {r["labels"]: r for r in data["results"]}
     en = by_set["refusal-en"]
-    assert en["n"] == 140 and en["tp"] + en["fp"] + en["fn"] + en["tn"] == 140
+    assert en["n"] == 160 and en["tp"] + en["fp"] + en["fn"] + en["tn"] == 160
     assert en["accuracy"] > 0.9 and en["recall"] > 0.9
     assert by_set["em-scores"]["skipped"]
     assert {"refusal-fr", "refusal-de", "refusal-ja", "refusal-hu", "refusal-sw"} <= set(by_set)
@@ -35,7 +35,7 @@ def test_judge_eval_table_and_stored_figures(tmp_path):
     assert result.exit_code == 0, result.output
     assert "refusal-en" in result.output and "accuracy" in result.output and "precision" in result.output
     stored = load_quality(Store(), KeywordJudge())
-    assert "refusal-en" in stored["sets"] and stored["sets"]["refusal-en"]["n"] == 140
+    assert "refusal-en" in stored["sets"] and stored["sets"]["refusal-en"]["n"] == 160
 
 
 def test_judge_eval_user_label_file(tmp_path):
