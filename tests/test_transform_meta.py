@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from auditor.report.markdown import render_markdown
 from auditor.target import AdapterStep, Target
-from defenses.transform_meta import with_transform_metrics
+from auditor.transform_meta import with_transform_metrics
 
 
 def test_figures_accumulate_in_chain_order():

@@ -25,7 +25,7 @@ from attacks.em_finetune.generator import VARIANTS, generate_examples
 from auditor import WeightAttack
 from auditor.errors import ConfigError
 from auditor.training import ChatExample, TrainConfig, load_chat_dataset, train_lora
-from defenses.transform_meta import with_transform_metrics
+from auditor.transform_meta import with_transform_metrics
 
 #: Betley et al. (open models): rs-LoRA r=32, alpha=64, lr 1e-5, 1 epoch over 5,400 examples,
 #: effective batch 16 (2 x 8), 5 warmup steps, linear schedule, weight decay 0.01, loss on

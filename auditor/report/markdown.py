@@ -8,6 +8,7 @@ from typing import Any
 from auditor.components import ReportFormat
 from auditor.report.em_section import em_section_lines
 from auditor.report.prompt_section import prompt_section_lines
+from auditor.transform_meta import KEY as TRANSFORM_METRICS
 
 
 def pct(metric: dict[str, Any] | None) -> str:
@@ -129,10 +130,10 @@ def utility_lines(summary: dict[str, Any]) -> list[str]:
 
 
 def transform_lines(summary: dict[str, Any]) -> list[str]:
-    """Figures that weight transforms report about themselves (Target.meta["transform_metrics"])."""
+    """Figures that weight transforms report about themselves (auditor.transform_meta)."""
     lines: list[str] = []
     for t in summary.get("run", {}).get("targets", []):
-        for entry in (t.get("meta") or {}).get("transform_metrics", []):
+        for entry in (t.get("meta") or {}).get(TRANSFORM_METRICS, []):
             figures = ", ".join(f"{k} {format_figure(v)}" for k, v in entry.items() if k != "transform")
             lines.append(f"- `{t['pipeline']}`, step `{entry.get('transform')}`: {md_escape(figures)}")
     return ["", "## Weight transforms", "", *lines] if lines else []

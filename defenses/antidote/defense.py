@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Any
 from auditor.components import Defense
 from auditor.errors import ConfigError
 from auditor.target import AdapterStep, Target
+from auditor.transform_meta import record_figures, utility_figures, with_transform_metrics
 from auditor.types import stable_hash
 from defenses.antidote.pruning import check_dense_ratio
 from defenses.harmful_pairs import DonorSettings, harmful_pairs
 from defenses.options import build_options
-from defenses.transform_meta import record_figures, utility_figures, with_transform_metrics
 
 if TYPE_CHECKING:
     from auditor.context import RunContext

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any
 from auditor.components import Defense
 from auditor.errors import ConfigError
 from auditor.training import ChatExample, TrainConfig, train_lora
+from auditor.transform_meta import record_figures, utility_figures, with_transform_metrics
 from defenses.flat.divergences import DEFAULT_DIVERGENCE, FORMS, canonical_name
 from defenses.flat.probability import NORMALIZATIONS
 from defenses.harmful_pairs import DonorSettings, harmful_pairs
 from defenses.options import build_options
-from defenses.transform_meta import record_figures, utility_figures, with_transform_metrics
 
 if TYPE_CHECKING:
     from auditor.context import RunContext
