@@ -137,8 +137,8 @@ def print_outcome(result: Any) -> None:
         click.echo(f"{cell['pipeline']:>24} | {cell['attack']:<14} | {cell['probe_set']:<10} | " + "; ".join(parts))
     for pipeline, utility in (summary.get("utility") or {}).items():
         ppl = utility.get("perplexity")
-        click.echo(f"{pipeline:>24} | utility        | held-out perplexity {ppl:.2f}; QA accuracy "
-                   f"{pct(utility.get('qa_accuracy'))}" if ppl is not None else f"{pipeline:>24} | utility        | –")
+        figures = f"held-out perplexity {ppl:.2f}; QA accuracy {pct(utility.get('qa_accuracy'))}" if ppl is not None else "–"
+        click.echo(f"{pipeline:>24} | utility        | {figures}")
     work = summary.get("run", {}).get("work", {})
     click.echo(f"Wall time {result.wall_seconds:.1f} s; generated {work.get('generated', 0)}, "
                f"from cache {work.get('cached', 0)}.")
